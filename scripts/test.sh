@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# The README's test command: installs the dependencies, builds with
+# -Werror, runs the whole suite, then again under ASan+UBSan.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/deps.sh
+JOBS=$(nproc)
+
+cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVM_WERROR=ON
+cmake --build build -j"$JOBS"
+(cd build && ctest --no-tests=error --output-on-failure -j"$JOBS")
+
+cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCVM_WERROR=ON -DCVM_SANITIZE=ON
+cmake --build build-asan -j"$JOBS"
+(cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
+   ctest --no-tests=error --output-on-failure -j"$JOBS")
+echo "all test suites passed (normal and ASan+UBSan)"
