@@ -35,17 +35,17 @@ int cvm_b64url_decode(const char *s, size_t slen, uint8_t *out, size_t cap, size
     size_t dummy;
     if (!errpos)
         errpos = &dummy;
-    size_t need = cvm_b64url_decoded_len(slen);
-    if (need == (size_t)-1) {
-        *errpos = slen - 1;
-        return CVM_E_SYNTAX;
-    }
     /* validate every character before writing, so a failure leaves out alone */
     for (size_t i = 0; i < slen; i++) {
         if (val((unsigned char)s[i]) < 0) {
             *errpos = i;
             return CVM_E_SYNTAX;
         }
+    }
+    size_t need = cvm_b64url_decoded_len(slen);
+    if (need == (size_t)-1) {
+        *errpos = slen - 1;
+        return CVM_E_SYNTAX;
     }
     /* the low bits the last character contributes beyond the final byte
      * must be zero, or two encodings would decode to the same bytes */
@@ -79,11 +79,8 @@ int cvm_b64url_decode_alloc(const char *s, size_t slen, uint8_t **out, size_t *o
                             size_t *errpos)
 {
     size_t need = cvm_b64url_decoded_len(slen);
-    if (need == (size_t)-1) {
-        if (errpos)
-            *errpos = slen - 1;
-        return CVM_E_SYNTAX;
-    }
+    if (need == (size_t)-1)
+        need = 0; /* cvm_b64url_decode reports the error and its position */
     uint8_t *p = malloc(need ? need : 1);
     if (!p)
         return CVM_E_NOMEM;
