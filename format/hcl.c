@@ -192,6 +192,15 @@ size_t cvm_hcl_json_digest(const cvm_hcl_report *r, uint8_t *out, size_t cap)
     return n;
 }
 
+const uint8_t *cvm_hcl_report_data(const cvm_hcl_report *r)
+{
+    if (r->is_snp)
+        return r->snp.report_data;
+    if (r->hw_report)
+        return r->hw_report + CVM_HCL_TDX_REPORTDATA_OFFSET;
+    return NULL;
+}
+
 json_t *cvm_hcl_to_json(const cvm_hcl_report *r, enum cvm_product hint)
 {
     json_t *o = json_object();
@@ -246,7 +255,7 @@ json_t *cvm_hcl_to_json(const cvm_hcl_report *r, enum cvm_product hint)
         json_t *t = json_object();
         json_object_set_new(t, "report_type_byte", json_integer(r->hw_report[0]));
         char hx[129];
-        cvm_hex(r->hw_report + 128, 64, hx); /* REPORTMACSTRUCT.reportdata */
+        cvm_hex(r->hw_report + CVM_HCL_TDX_REPORTDATA_OFFSET, 64, hx);
         json_object_set_new(t, "reportdata", json_string(hx));
         json_object_set_new(o, "tdx_report", t);
     }

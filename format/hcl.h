@@ -41,6 +41,7 @@
 #define CVM_HCL_RUNTIME_HEADER_LEN 20
 #define CVM_HCL_JSON_OFFSET 1236
 #define CVM_HCL_TDREPORT_LEN 1024
+#define CVM_HCL_TDX_REPORTDATA_OFFSET 128 /* REPORTMACSTRUCT.reportdata inside the TDREPORT */
 /* A cap on variable_data_size well above any NV index (2900 today) */
 #define CVM_HCL_MAX_JSON (1u << 20)
 
@@ -119,6 +120,10 @@ const char *cvm_hcl_report_type_name(uint32_t report_type);
 /* H(json) with the report's hash type into out (cap >= 64); returns the
  * length or 0 for an unknown hash type. */
 size_t cvm_hcl_json_digest(const cvm_hcl_report *r, uint8_t *out, size_t cap);
+
+/* The 64-byte REPORT_DATA the runtime JSON hash is bound into: the SNP
+ * report's report_data, or the TDREPORT's reportdata (hw_report + 128). */
+const uint8_t *cvm_hcl_report_data(const cvm_hcl_report *r);
 
 /* Header, runtime header, layout, flags, TEE type, the SNP report (via
  * cvm_snp_to_json with `hint`) and the JSON digest. New reference. */

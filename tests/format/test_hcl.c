@@ -74,7 +74,8 @@ static void check_case(const struct hcl_case *c)
     }
 
     /* REPORT_DATA binding: SNP report_data @0x50, TDX reportdata @128 */
-    const uint8_t *rd = h.is_snp ? h.snp.report_data : h.hw_report + 128;
+    const uint8_t *rd = cvm_hcl_report_data(&h);
+    assert_ptr_equal(rd, h.is_snp ? h.snp.report_data : buf + 32 + 128);
     uint8_t d[64];
     assert_int_equal(cvm_hcl_json_digest(&h, d, sizeof(d)), 32);
     bool match = memcmp(d, rd, 32) == 0;
