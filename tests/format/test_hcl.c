@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <stdio.h>
 #include <string.h>
 
 #include "hcl.h"
@@ -361,6 +362,65 @@ static void real_truncations(void **state)
     free(buf);
 }
 
+/* seedsets/: each set's snp_report.bin (the NV blob), guest_report.bin
+ * (dd skip=32 count=1184) and runtime.json must agree with our slicing;
+ * the binding holds except in the two sets built to break it. */
+static void seedsets(void **state)
+{
+    (void)state;
+    CVM_VECTOR_OR_SKIP(idx, "seedsets/index.json");
+    json_error_t je;
+    json_t *sets = json_load_file(idx, JSON_REJECT_DUPLICATES, &je);
+    assert_true(json_is_array(sets));
+    assert_int_equal(json_array_size(sets), 15);
+    size_t i;
+    json_t *set;
+    json_array_foreach(sets, i, set)
+    {
+        const char *name = json_string_value(json_object_get(set, "name"));
+        assert_non_null(name);
+        char rel[512];
+        size_t nl, gl, jl;
+        snprintf(rel, sizeof(rel), "seedsets/%s/snp_report.bin", name);
+        uint8_t *nv = cvm_test_read(cvm_test_vector(rel), &nl);
+        snprintf(rel, sizeof(rel), "seedsets/%s/guest_report.bin", name);
+        uint8_t *guest = cvm_test_read(cvm_test_vector(rel), &gl);
+        snprintf(rel, sizeof(rel), "seedsets/%s/runtime.json", name);
+        uint8_t *js = cvm_test_read(cvm_test_vector(rel), &jl);
+        cvm_hcl_report h;
+        cvm_err e;
+        cvm_err_clear(&e);
+        if (cvm_hcl_parse(nv, nl, name, &h, &e)) {
+            char m[512];
+            fail_msg("%s", cvm_err_format(&e, m, sizeof(m)));
+        }
+        assert_true(h.is_snp);
+        assert_int_equal(gl, CVM_SNP_REPORT_LEN);
+        assert_memory_equal(guest, h.hw_report, gl);
+        assert_int_equal(jl, h.json_len);
+        assert_memory_equal(js, h.json, jl);
+        /* derived sets carry no report_version; every name ends its base
+         * part with "-rv<N>" */
+        const char *rv = strstr(name, "-rv");
+        assert_non_null(rv);
+        assert_int_equal(h.snp.version, (uint32_t)(rv[3] - '0'));
+        uint8_t d[64];
+        assert_int_equal(cvm_hcl_json_digest(&h, d, sizeof(d)), 32);
+        bool bound = memcmp(d, h.snp.report_data, 32) == 0;
+        bool broken = strstr(name, "neg-runtime-json") || strstr(name, "ms-clientlibtests");
+        if (bound == broken)
+            fail_msg("%s: binding %s", name, bound ? "holds" : "fails");
+        cvm_runtime rt;
+        assert_int_equal(cvm_runtime_parse(js, jl, name, &rt, &e), 0);
+        assert_non_null(cvm_runtime_find_key(&rt, "HCLAkPub"));
+        cvm_runtime_free(&rt);
+        free(nv);
+        free(guest);
+        free(js);
+    }
+    json_decref(sets);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -368,6 +428,7 @@ int main(void)
         cmocka_unit_test(synthetic_round_trip),
         cmocka_unit_test(hostile),
         cmocka_unit_test(real_truncations),
+        cmocka_unit_test(seedsets),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
