@@ -362,6 +362,49 @@ static void real_truncations(void **state)
     free(buf);
 }
 
+/* Single-byte corruptions of a real blob anywhere in the headers, the
+ * SNP report's fixed fields and the JSON never crash or over-read (run
+ * under ASan); changes to the size fields must be rejected. */
+static void mutations(void **state)
+{
+    (void)state;
+    CVM_VECTOR_OR_SKIP(path, "azure-hcl/trustee/hcl-report.2024-01-29.bin");
+    size_t len;
+    uint8_t *buf = cvm_test_read(path, &len);
+    uint8_t *m = malloc(len);
+    cvm_hcl_report clean;
+    cvm_err ce;
+    cvm_err_clear(&ce);
+    assert_int_equal(cvm_hcl_parse(buf, len, "clean", &clean, &ce), 0);
+    const size_t used = clean.used_len;
+    const uint8_t vals[] = {0x00, 0x01, 0x7f, 0x80, 0xff};
+    for (size_t off = 0; off < len; off += (off < 1300 ? 1 : 7)) {
+        for (size_t v = 0; v < sizeof(vals); v++) {
+            if (buf[off] == vals[v])
+                continue;
+            memcpy(m, buf, len);
+            m[off] = vals[v];
+            cvm_hcl_report h;
+            cvm_err e;
+            cvm_err_clear(&e);
+            int rc = cvm_hcl_parse(m, len, "mut", &h, &e);
+            bool size_field = (off >= 1216 && off < 1220) || (off >= 1232 && off < 1236);
+            if (size_field || off < 8 || (off >= 20 && off < 32) || off >= used)
+                assert_int_not_equal(rc, 0);
+            if (rc == 0) {
+                cvm_runtime rt;
+                cvm_err_clear(&e);
+                if (cvm_runtime_parse(h.json, h.json_len, "mut", &rt, &e) == 0)
+                    cvm_runtime_free(&rt);
+            } else {
+                assert_true(e.field[0] != 0);
+            }
+        }
+    }
+    free(m);
+    free(buf);
+}
+
 /* seedsets/: each set's snp_report.bin (the NV blob), guest_report.bin
  * (dd skip=32 count=1184) and runtime.json must agree with our slicing;
  * the binding holds except in the two sets built to break it. */
@@ -429,6 +472,7 @@ int main(void)
         cmocka_unit_test(hostile),
         cmocka_unit_test(real_truncations),
         cmocka_unit_test(seedsets),
+        cmocka_unit_test(mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
