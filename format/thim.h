@@ -11,6 +11,7 @@
 #ifndef CVM_THIM_H
 #define CVM_THIM_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -32,7 +33,11 @@ typedef struct cvm_thim {
      * report's REPORTED_TCB bytes (e.g. "7308000000000003" -> bytes
      * 03 00 00 00 00 00 08 73: BL 3, TEE 0, SNP 8, ucode 0x73 on Milan). */
     uint64_t tcbm;
-    char *cache_control;      /* owned copy, as received (a string of decimal digits in real data) */
+    /* owned copy. Real data has a JSON string of decimal digits ("86400");
+     * a JSON integer is also accepted (kept as its decimal text, and
+     * cache_control_is_int set so the writer gives an integer back). */
+    char *cache_control;
+    bool cache_control_is_int;
     json_t *extra;            /* unknown members (object, owned) or NULL */
 } cvm_thim;
 
