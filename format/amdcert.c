@@ -132,6 +132,9 @@ static int pem_body(cvm_rd *r, const char *field, uint8_t *der, size_t cap, size
             return rc;
         if (npad && nacc + npad == 4) {
             /* padding closes the data: the next line must be the END line */
+            if (cvm_rd_left(r) == 0)
+                return cvm_rd_fail(r, CVM_E_TRUNCATED, field, CVM_NO_OFFSET,
+                                   "input ends before \"%s\"", PEM_END);
             if (!rd_peek_str(r, PEM_END))
                 return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET,
                                    "base64 data after padding");
