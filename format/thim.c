@@ -212,7 +212,7 @@ static json_t *thim_obj(const cvm_thim *t, bool with_extra)
     return o;
 }
 
-int cvm_thim_write(const cvm_thim *t, cvm_wr *w)
+static int thim_write(const cvm_thim *t, cvm_wr *w, size_t flags)
 {
     json_t *o;
     size_t n;
@@ -223,17 +223,26 @@ int cvm_thim_write(const cvm_thim *t, cvm_wr *w)
     o = thim_obj(t, true);
     if (!o)
         return CVM_E_VALUE;
-    /* the layout of the real capture: 4-space indent, members in order */
-    n = json_dumpb(o, NULL, 0, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
+    n = json_dumpb(o, NULL, 0, flags);
     if (n == 0) {
         json_decref(o);
         return CVM_E_VALUE;
     }
     rc = cvm_wr_reserve(w, n, &p);
-    if (rc == CVM_OK && json_dumpb(o, (char *)p, n, JSON_INDENT(4) | JSON_PRESERVE_ORDER) != n)
+    if (rc == CVM_OK && json_dumpb(o, (char *)p, n, flags) != n)
         rc = CVM_E_VALUE;
     json_decref(o);
     return rc;
+}
+
+int cvm_thim_write(const cvm_thim *t, cvm_wr *w)
+{
+    return thim_write(t, w, JSON_COMPACT | JSON_PRESERVE_ORDER);
+}
+
+int cvm_thim_write_pretty(const cvm_thim *t, cvm_wr *w)
+{
+    return thim_write(t, w, JSON_INDENT(4) | JSON_PRESERVE_ORDER);
 }
 
 json_t *cvm_thim_to_json(const cvm_thim *t)

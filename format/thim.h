@@ -51,9 +51,12 @@ void cvm_thim_free(cvm_thim *t);
 void cvm_thim_tcbm_bytes(const cvm_thim *t, uint8_t out[8]);
 
 /* Writes the same JSON shape: members vcekCert, tcbm, certificateChain,
- * cacheControl (IMDS order), then `extra` sorted, 4-space indented,
- * deterministic. */
+ * cacheControl (the order IMDS uses), then `extra` sorted by key.
+ * cvm_thim_write is the compact wire form (byte-identical to the ACI
+ * host's base64-carried capture); cvm_thim_write_pretty is the 4-space
+ * indented form of ACI's uvm_host_amd_certificate.json. Deterministic. */
 int cvm_thim_write(const cvm_thim *t, cvm_wr *w);
+int cvm_thim_write_pretty(const cvm_thim *t, cvm_wr *w);
 
 /* For reports: {vcekCert, certificateChain, tcbm, tcbm_bytes (hex of the
  * 8 LE bytes), cacheControl, extra?} */
