@@ -188,6 +188,20 @@ static int der_to_x509(const uint8_t *der, size_t len, const char *what, const c
         return cvm_err_set(err, CVM_E_TRAILING, what, field, off,
                            "%zu bytes after the certificate's %zu DER bytes", len - used, used);
     }
+    {
+        /* d2i takes some BER (long-form lengths and the like) outside the
+         * signed part; a re-encoding that differs means it was not DER */
+        unsigned char *re = NULL;
+        int rn = i2d_X509(x, &re);
+        bool same = rn > 0 && (size_t)rn == len && memcmp(re, der, len) == 0;
+        OPENSSL_free(re);
+        if (!same) {
+            X509_free(x);
+            ERR_clear_error();
+            return cvm_err_set(err, CVM_E_SYNTAX, what, field, off,
+                               "certificate is not canonical DER (re-encodes differently)");
+        }
+    }
     *out = x;
     return CVM_OK;
 }

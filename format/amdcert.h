@@ -118,8 +118,9 @@ int cvm_cert_sha256(X509 *x, uint8_t out[32]);
  * (lower-case hex, "0" for zero), not_before/not_after (RFC 3339 UTC),
  * signature algorithm (with RSASSA-PSS hash, mgf1_hash, salt_length,
  * trailer_field), public key (type, bits, curve), spki_sha256,
- * cert_sha256, role, amd_extensions (when any; hwID as hex; or an "error"
- * string when they do not decode). NULL only on allocation failure. */
+ * cert_sha256, role, amd_extensions (when any; hwID as hex), or
+ * amd_extensions_error (the cvm_err text) when they do not decode. NULL
+ * only on allocation failure. */
 json_t *cvm_cert_to_json(X509 *x);
 
 #endif

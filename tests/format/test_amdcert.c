@@ -882,6 +882,21 @@ static void der_framing(void **state)
     /* two DER certificates back to back are not a format we take */
     int one = 1;
     cvm_test_truncations(b, n, load_exact_count, &one);
+    /* BER, not DER: the outer length in long form with a leading zero */
+    assert_int_equal(b[1], 0x82);
+    uint8_t *ber = malloc(n + 1);
+    ber[0] = 0x30;
+    ber[1] = 0x83;
+    ber[2] = 0x00;
+    memcpy(ber + 3, b + 2, n - 2);
+    {
+        STACK_OF(X509) *sk = NULL;
+        cvm_err e;
+        cvm_err_clear(&e);
+        assert_int_equal(cvm_certs_load(ber, n + 1, "ber.der", &sk, &e), CVM_E_SYNTAX);
+        print_message("BER outer length: %s\n", fmt_err(&e));
+    }
+    free(ber);
     /* a corrupted inner length */
     b[5] ^= 0x40;
     load_expect(b, n, CVM_E_SYNTAX, "cert[0]", 0);
