@@ -239,6 +239,12 @@ static void check_vcek_case(const struct vcek_case *c)
     if (c->n == 3) { /* THIM / trustee order: VCEK, ASK, ARK */
         assert_int_equal(cvm_cert_role_of(sk_X509_value(sk, 1)), CVM_CERT_ROLE_ASK);
         assert_int_equal(cvm_cert_role_of(sk_X509_value(sk, 2)), CVM_CERT_ROLE_ARK);
+        /* the chains shipped beside real VCEKs carry the same AMD certs */
+        char h[65];
+        hex32(sk_X509_value(sk, 1), 0, h);
+        assert_string_equal(h, ASK_MILAN_DER);
+        hex32(sk_X509_value(sk, 2), 1, h);
+        assert_string_equal(h, ARK_MILAN_SPKI);
     }
     /* serial number 0 on every VCEK/VLEK */
     uint64_t serial = 99;
