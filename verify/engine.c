@@ -111,6 +111,7 @@ void cvm_verify_free(cvm_verify *v)
     if (v->have_runtime)
         cvm_runtime_free(&v->runtime);
     free(v->pcrs);
+    json_decref(v->policy);
     json_decref(v->facts);
     json_decref(v->limitations);
     memset(v, 0, sizeof *v);
@@ -239,7 +240,7 @@ int cvm_verify_run(cvm_verify *v, char *errbuf, size_t errlen)
         v->time_kind = "now";
     }
     v->input_kind = v->opts.bundle_path ? "bundle" : "dir";
-    if (cvm_trust_init(v, errbuf, errlen) != 0)
+    if (cvm_trust_init(v, errbuf, errlen) != 0 || cvm_policy_load(v, errbuf, errlen) != 0)
         return CVM_EXIT_USAGE;
     if (cvm_evidence_load(v, errbuf, errlen) != 0)
         return CVM_EXIT_USAGE;

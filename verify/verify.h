@@ -179,6 +179,7 @@ typedef struct cvm_verify {
     EVP_PKEY *quote_key;         /* key the quote was checked with (borrowed) */
     const char *quote_key_src;
 
+    json_t *policy;      /* --policy, loaded by policy.c */
     json_t *facts;       /* object */
     json_t *limitations; /* array of strings */
     int verdict_exit;
@@ -224,6 +225,10 @@ int cvm_time_parse(const char *s, time_t *out);
  * -1 on a usage / I/O error (message in errbuf). */
 int cvm_evidence_load(cvm_verify *v, char *errbuf, size_t errlen);
 #define CVM_INPUT_MAX (4u * 1024u * 1024u)
+
+/* ---- policy.c ---- */
+/* Loads and checks --policy (usage error on a bad file). */
+int cvm_policy_load(cvm_verify *v, char *errbuf, size_t errlen);
 
 /* ---- trust.c ---- */
 /* Built-in pins (Milan, Genoa, Turin) then the --trust-anchor files.
