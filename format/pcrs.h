@@ -47,13 +47,20 @@ typedef struct cvm_pcrs {
      * the writer then fills blocks of 8, as tpm2-tools does. */
     size_t n_blocks;
     uint8_t block_counts[CVM_PCRS_MAX_VALUES];
+    /* Absolute offset of the first non-zero byte where tpm2-tools writes
+     * zeros (selection pad bytes, unused selection entries, select bytes
+     * beyond sizeofSelect, digest buffer tails, unused digest slots), or
+     * CVM_NO_OFFSET. Such bytes are ignored, as tpm2_checkquote ignores them
+     * (seedset "--odd-quote-pcrs-padding"); the caller may warn. The writer
+     * always writes zeros there, so such a file does not round-trip. */
+    size_t nonzero_padding_at;
 } cvm_pcrs;
 
-/* "serialized" .pcrs. Checks: file size == 136 + 532 x blocks; selection
- * count <= 16, sizeofSelect <= 4, pad bytes and unused selection entries
- * zero, selection bytes beyond sizeofSelect zero; every known hash bank;
- * each block count 1..8; each digest size == hash length of the bank it maps
- * to; total digests == PCRs selected; unused digest slots zero. */
+/* "serialized" .pcrs. Rejects: file size != 136 + 532 x blocks; selection
+ * count > 16, sizeofSelect > 4, an unknown hash bank or a bank twice; a
+ * block count of 0 or > 8; a digest size != the hash length of the bank it
+ * maps to; total digests != PCRs selected. Padding: see nonzero_padding_at.
+ * Views nothing: `buf` may be freed afterwards. */
 int cvm_pcrs_parse(const uint8_t *buf, size_t len, const char *what, cvm_pcrs *out,
                    cvm_err *err);
 /* "values" form, interpreted with `sel` (the quote's selection). The length
