@@ -709,7 +709,11 @@ int cvm_tpm_signature_parse_file(const uint8_t *buf, size_t len, const char *wha
                          plain_hash_alg);
         goto done;
     }
-    s->hash_alg = plain_hash_alg ? plain_hash_alg : CVM_TPM_ALG_SHA256;
+    /* a plain file does not name its hash: the caller's, else the key's
+     * scheme hash, else tpm2-tools' default -g sha256 */
+    s->hash_alg = plain_hash_alg                           ? plain_hash_alg
+                  : key && cvm_tpm_hash_len(key->scheme_hash) ? key->scheme_hash
+                                                             : CVM_TPM_ALG_SHA256;
     bool is_ecc;
     if (key) {
         if (key->type == CVM_TPM_ALG_RSA) {

@@ -219,7 +219,8 @@ typedef enum cvm_tpm_sig_format {
  *    INTEGER s}. Without a key: a DER SEQUENCE of two INTEGERs is ECDSA,
  *    otherwise 128/256/384/512 bytes is RSASSA (RSAPSS is then
  *    indistinguishable; callers with the key should pass it).
- *    hash_alg = plain_hash_alg (a plain file does not say; tpm2 -g).
+ *    hash_alg = plain_hash_alg (a plain file does not say; tpm2 -g); when
+ *    0: the key's scheme hash, else SHA-256 (tpm2-tools' default).
  * A plain RSA file of a 2048-bit key is misread as "tss" only if its bytes
  * begin 0014|0016 <hash alg> 00fa, i.e. odds of about 2^-40. */
 int cvm_tpm_signature_parse_file(const uint8_t *buf, size_t len, const char *what,
