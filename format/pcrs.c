@@ -350,7 +350,7 @@ json_t *cvm_pcrs_to_json(const cvm_pcrs *p)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    char sel[1024];
+    char sel[CVM_PCR_SELECTION_STR_MAX];
     if (cvm_pcr_selection_to_string(&p->selection, sel, sizeof(sel)) == CVM_OK)
         json_object_set_new(o, "selection", json_string(sel));
     json_t *banks = json_object();

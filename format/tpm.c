@@ -301,9 +301,11 @@ int cvm_pcr_selection_from_string(const char *s, cvm_pcr_selection *out, cvm_err
         while (i < n && s[i] != '+')
             i++;
         size_t ll = i - list_start;
-        if (ll == 0)
-            return SEL_FAIL(list_start, "no PCRs for bank \"%s\" in \"%s\"", name, s);
-        if (ll == 3 && strncasecmp(s + list_start, "all", 3) == 0) {
+        /* an empty list is a bank with nothing selected: TPMs return such
+         * entries for unallocated banks, and _to_string prints them so */
+        if (ll == 0) {
+            /* nothing selected */
+        } else if (ll == 3 && strncasecmp(s + list_start, "all", 3) == 0) {
             memset(bank->select, 0xff, 3);
         } else {
             size_t j = list_start;
@@ -497,7 +499,7 @@ json_t *cvm_tpm_attest_to_json(const cvm_tpm_attest *a)
     json_t *o = json_object();
     if (!o)
         return NULL;
-    char sel[512];
+    char sel[CVM_PCR_SELECTION_STR_MAX];
     json_object_set_new(o, "magic", hexnum_json(a->magic, 8));
     json_object_set_new(o, "type", hexnum_json(a->type, 4));
     const char *tn = attest_type_name(a->type);

@@ -151,12 +151,15 @@ bool cvm_pcr_selection_has(const cvm_pcr_selection *s, uint16_t alg, unsigned pc
  * same bits are equal): only the order of values hashed matters. */
 bool cvm_pcr_selection_equal(const cvm_pcr_selection *a, const cvm_pcr_selection *b);
 /* tpm2-tools text form: "sha256:0,1,2+sha1:7", ranges "sha256:0-23",
- * "sha256:all" (= 0-23). Bank order is kept; sizeofSelect is 3 unless a PCR
- * >= 24 is named (then 4), as tpm2-tools does. */
+ * "sha256:all" (= 0-23). Ranges are our extension (tpm2-tools 5.4 rejects
+ * them). Bank order is kept; sizeofSelect is 3 unless a PCR >= 24 is named
+ * (then 4). Errors: CVM_E_SYNTAX / CVM_E_VALUE / CVM_E_LIMIT, field "selection". */
 int cvm_pcr_selection_from_string(const char *s, cvm_pcr_selection *out, cvm_err *err);
-/* Inverse: "sha256:0,1,2+sha1:7" (comma lists, which every tpm2-tools
- * version accepts). Banks with no PCR selected print as "sha256:" .
- * Returns CVM_OK or CVM_E_LIMIT when `n` is too small. */
+/* Inverse: "sha256:0,1,2+sha1:7" (comma lists: tpm2-tools 5.4 rejects
+ * ranges). A bank with no PCR selected prints as "sha256:" (and parses
+ * back). Returns CVM_OK or CVM_E_LIMIT when `n` is too small;
+ * CVM_PCR_SELECTION_STR_MAX is always enough. */
+#define CVM_PCR_SELECTION_STR_MAX 2048
 int cvm_pcr_selection_to_string(const cvm_pcr_selection *s, char *buf, size_t n);
 
 /* ---- TPMS_ATTEST (quote) ---- */

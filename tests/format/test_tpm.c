@@ -730,12 +730,32 @@ static void test_selection_strings(void **state)
     assert_int_equal(cvm_pcr_selection_from_string("sha384:24,31", &s, &e), 0);
     assert_int_equal(s.sel[0].size_of_select, 4);
     assert_int_equal(s.sel[0].select[3], 0x81);
+    /* an empty bank (as TPMs report unallocated banks) round-trips */
+    assert_int_equal(cvm_pcr_selection_from_string("sha1:+sha256:3", &s, &e), 0);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(s.sel[0].size_of_select, 3);
+    assert_int_equal(cvm_pcr_selection_count(&s), 1);
+    assert_int_equal(cvm_pcr_selection_to_string(&s, buf, sizeof(buf)), 0);
+    assert_string_equal(buf, "sha1:+sha256:3");
+    /* the longest selection fits CVM_PCR_SELECTION_STR_MAX */
+    memset(&s, 0, sizeof(s));
+    s.count = 16;
+    for (int i = 0; i < 16; i++) {
+        s.sel[i].hash = (uint16_t)(0x0100 + i);
+        s.sel[i].size_of_select = 4;
+        memset(s.sel[i].select, 0xff, 4);
+    }
+    {
+        char big[CVM_PCR_SELECTION_STR_MAX];
+        assert_int_equal(cvm_pcr_selection_to_string(&s, big, sizeof(big)), 0);
+        assert_int_equal(cvm_pcr_selection_count(&s), 512);
+    }
     /* bank order matters for pcrDigest */
     assert_int_equal(cvm_pcr_selection_from_string("sha1:7+sha256:0,1,2", &t, &e), 0);
     assert_int_equal(cvm_pcr_selection_from_string("sha256:0,1,2+sha1:7", &s, &e), 0);
     assert_false(cvm_pcr_selection_equal(&s, &t));
 
-    static const char *bad[] = {"", "sha256", "sha256:", "sha257:1", "sha256:32", "sha256:24-23",
+    static const char *bad[] = {"", "sha256", "sha257:1", "sha256:32", "sha256:24-23",
                                 "sha256:1,,2", "sha256:1,", "sha256:1+", "sha256:1+sha256:2",
                                 "sha256:x", "sha256:0001", ":1", "sha256:1-", "sha256:-1"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
