@@ -502,6 +502,18 @@ static int parse_sig_cb(const uint8_t *b, size_t n, void *ctx)
     return rc;
 }
 
+static int parse_der_cb(const uint8_t *b, size_t n, void *ctx)
+{
+    cvm_tpm_signature s;
+    cvm_tpm_sig_format f;
+    cvm_err e;
+    cvm_err_clear(&e);
+    int rc = cvm_tpm_signature_parse_file(b, n, "sig", ctx, CVM_TPM_ALG_SHA256, &s, &f, &e);
+    if (rc)
+        assert_true(e.field[0] != 0);
+    return rc;
+}
+
 static void test_signature(void **state)
 {
     (void)state;
@@ -566,6 +578,12 @@ static void test_signature(void **state)
     assert_int_equal(cvm_tpm_signature_parse_file(w.p, w.len, "sig", NULL, CVM_TPM_ALG_SHA256, &t, &fmt, &e), 0);
     assert_int_equal(fmt, CVM_TPM_SIG_PLAIN);
     assert_memory_equal(&s, &t, sizeof(s));
+    {
+        cvm_tpm_public ecckey;
+        memset(&ecckey, 0, sizeof(ecckey));
+        ecckey.type = CVM_TPM_ALG_ECC;
+        cvm_test_truncations(w.p, w.len, parse_der_cb, &ecckey);
+    }
     /* DER INTEGER with a needless leading zero is rejected */
     {
         uint8_t bad[] = {0x30, 0x07, 0x02, 0x02, 0x00, 0x01, 0x02, 0x01, 0x01};
@@ -691,6 +709,18 @@ static void test_public_hostile(void **state)
 
 /* ---- selections, names, digests ---- */
 
+static int parse_sel_cb(const uint8_t *b, size_t n, void *ctx)
+{
+    cvm_pcr_selection s;
+    cvm_err e;
+    cvm_err_clear(&e);
+    (void)ctx;
+    int rc = cvm_pcr_selection_parse(b, n, "sel", &s, &e);
+    if (rc)
+        assert_true(e.field[0] != 0);
+    return rc;
+}
+
 static void test_selection_strings(void **state)
 {
     (void)state;
@@ -780,6 +810,7 @@ static void test_selection_strings(void **state)
     assert_int_equal(off, w.len);
     assert_int_equal(m.count, 3);
     assert_int_equal(m.pcrSelections[2].sizeofSelect, 4);
+    cvm_test_truncations(w.p, w.len, parse_sel_cb, NULL);
     w.p[3] = 17;
     ASSERT_ERR(cvm_pcr_selection_parse(w.p, w.len, "sel", &t, &e), e, CVM_E_LIMIT, "pcrSelect.count");
     w.p[3] = 3;
