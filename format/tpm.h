@@ -133,7 +133,10 @@ typedef struct cvm_pcr_ref {
 
 /* TPM wire form (big-endian u32 count, then {u16 hash, u8 sizeofSelect,
  * bytes}), read from the cursor. Rejects count > 16 and sizeofSelect > 4
- * (the tss2 limits, as MU does). `field` prefixes the error field names. */
+ * (CVM_E_LIMIT; the tss2 limits, as MU does), a hash we do not know
+ * (CVM_E_UNSUPPORTED) and a bank listed twice (CVM_E_VALUE; MU accepts
+ * both). `field` prefixes the error field names, e.g.
+ * "quote.pcrSelect.pcrSelections[0].sizeofSelect". */
 int cvm_pcr_selection_read(cvm_rd *r, const char *field, cvm_pcr_selection *out);
 /* Whole buffer = one TPML_PCR_SELECTION, no trailing bytes. */
 int cvm_pcr_selection_parse(const uint8_t *buf, size_t len, const char *what,
