@@ -130,6 +130,12 @@ size_t cvm_eventlog_alg_size(uint16_t alg_id);
 const char *cvm_eventlog_alg_name(uint16_t alg_id);
 /* "EV_SEPARATOR" etc., or NULL for a type we do not know. */
 const char *cvm_eventlog_type_name(uint32_t event_type);
+/* H_alg(data) into out (cvm_eventlog_alg_size(alg_id) bytes). CVM_E_UNSUPPORTED
+ * for an algorithm OpenSSL does not provide. */
+int cvm_eventlog_hash(uint16_t alg_id, const void *data, size_t len, uint8_t *out);
+/* pcr = H_alg(pcr || digest), both cvm_eventlog_alg_size(alg_id) bytes. */
+int cvm_eventlog_extend(uint16_t alg_id, uint8_t *pcr, const uint8_t *digest);
+
 /* The digest of `alg_id` in the event, or NULL. */
 const cvm_eventlog_digest *cvm_eventlog_event_digest(const cvm_eventlog_event *ev, uint16_t alg_id);
 
