@@ -145,13 +145,13 @@ static int parse_digests(cvm_rd *v, const char *field, cvm_cel_record *rec)
         if (!sz)
             return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
                                "unknown hash algorithm %u", t);
+        if (cvm_cel_record_digest(rec, t))
+            return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+                               "%s listed twice", cvm_eventlog_alg_name(t));
         if (cvm_rd_left(&d) != sz)
             return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.length", f), off + 1,
                                "%s digest of %zu bytes, must be %zu", cvm_eventlog_alg_name(t),
                                cvm_rd_left(&d), sz);
-        if (cvm_cel_record_digest(rec, t))
-            return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
-                               "%s listed twice", cvm_eventlog_alg_name(t));
         rec->digests[n].alg_id = t;
         rec->digests[n].size = (uint16_t)sz;
         if ((rc = cvm_rd_view(&d, f, sz, &rec->digests[n].digest)))

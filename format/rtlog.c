@@ -282,7 +282,7 @@ int cvm_rtlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_rtlog 
         cvm_wr_free(&c);
         cvm_wr_free(&wr);
         if (bad) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].content", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu]", i),
                              rec->offset, "not the canonical %s record of spec/runtime-log.md §3",
                              i == 0 ? "cel_version" : i == 1 ? "log_start" : "file");
             goto fail;
