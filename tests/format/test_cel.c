@@ -583,6 +583,46 @@ static void rtlog_hostile_fields(void **state)
     cvm_wr_free(&w);
 }
 
+/* spec/runtime-log.md §4: the worked example must stay what the code writes */
+static void rtlog_spec_example(void **state)
+{
+    (void)state;
+    cvm_rtlog_boot b;
+    memset(&b, 0, sizeof b);
+    assert_int_equal(cvm_rtlog_boot_id_parse("3f2a5c1e-9b4d-4e8a-a16b-0c7d5219ee40", 36, b.boot_id), 0);
+    b.reset_count = 7;
+    b.unix_time = 1795000000;
+    cvm_wr w;
+    cvm_wr_init(&w);
+    uint8_t ext[2][32], e2[32], fh[32], pcr[32];
+    cvm_err e;
+    cvm_err_clear(&e);
+    assert_int_equal(cvm_rtlog_write_start(&w, &b, ext, &e), 0);
+    assert_int_equal(w.len, 83 + 124);
+    evp(EVP_sha256(), "hello\n", 6, NULL, 0, fh);
+    assert_int_equal(cvm_rtlog_write_file(&w, 2, "/etc/hello", 10, fh, e2, &e), 0);
+    assert_int_equal(w.len, 83 + 124 + 118);
+    char hx[65];
+    cvm_hex(ext[0], 32, hx);
+    assert_string_equal(hx, "19acb3ac1566eb18057d53637c662525c03c412949719115f368cfff7b05d4c1");
+    cvm_hex(ext[1], 32, hx);
+    assert_string_equal(hx, "b154d17e5d52baa88cebca22fe1aa3d30034f38be4fa63177abbc98634a762d1");
+    cvm_hex(e2, 32, hx);
+    assert_string_equal(hx, "b068abe31108b3077dc1c63073879a5b416ad46fd1062fd1e7be2f09d1d6113d");
+    cvm_rtlog log;
+    assert_int_equal(cvm_rtlog_parse(w.p, w.len, "example", &log, &e), 0);
+    assert_int_equal(cvm_rtlog_replay(&log, 3, pcr, &e), 0);
+    cvm_hex(pcr, 32, hx);
+    assert_string_equal(hx, "8a61febb75118b33f4bfe2effada8bc179a107d06e6f8a9b3587b3bfec5a1ae4");
+    /* record 2 as printed in the spec */
+    const uint8_t rec2_head[] = {0, 0, 0, 0, 8, 0, 0, 0, 0, 0, 0, 0, 2, 1, 0, 0, 0, 1, 0x17,
+                                 3, 0, 0, 0, 0x25, 0x0b, 0, 0, 0, 0x20};
+    assert_memory_equal(w.p + 207, rec2_head, sizeof rec2_head);
+    assert_memory_equal(w.p + 207 + 61, "\x08\x00\x00\x00\x34\x00\x00\x00\x00\x0a/etc/hello", 20);
+    cvm_rtlog_free(&log);
+    cvm_wr_free(&w);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -593,6 +633,7 @@ int main(void)
         cmocka_unit_test(cel_record_cap),
         cmocka_unit_test(rtlog_round_trip),
         cmocka_unit_test(rtlog_hostile_fields),
+        cmocka_unit_test(rtlog_spec_example),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
