@@ -119,8 +119,10 @@ const cvm_cel_digest *cvm_cel_record_digest(const cvm_cel_record *rec, uint16_t 
 
 /* Replays the records (all of them; _n: the first n) that extend PCR `pcr`
  * into bank `alg`: out = initial (NULL = zeros); for each such record,
- * out = H(out || digest). A record for that PCR without a digest for alg
- * is an error (it could not have been extended consistently). */
+ * out = H(out || digest). initial and out hold the bank's digest size
+ * (32 for sha256, 48 for sha384, ...). A record for that PCR without a
+ * digest for alg is an error (it could not have been extended
+ * consistently). */
 int cvm_cel_replay(const cvm_cel *cel, uint16_t alg, uint32_t pcr, const uint8_t *initial,
                    uint8_t *out, cvm_err *err);
 int cvm_cel_replay_n(const cvm_cel *cel, size_t n, uint16_t alg, uint32_t pcr,

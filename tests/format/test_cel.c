@@ -138,7 +138,8 @@ static void write_parse_round_trip_replay(void **state)
     assert_int_equal(cvm_cel_replay_n(&cel, 1, CVM_ALG_SHA256, 23, NULL, got, &e), 0);
     assert_memory_equal(got, nv, 32);
     /* a bank the records lack */
-    assert_int_equal(cvm_cel_replay(&cel, CVM_ALG_SHA384, 23, NULL, got, &e), CVM_E_VALUE);
+    uint8_t got384[48];
+    assert_int_equal(cvm_cel_replay(&cel, CVM_ALG_SHA384, 23, NULL, got384, &e), CVM_E_VALUE);
     assert_string_equal(e.field, "records[0].digests");
 
     json_t *j = cvm_cel_to_json(&cel);
@@ -211,6 +212,43 @@ static void cel_truncations(void **state)
     }
     assert_int_equal(accepted, 3); /* empty, after record 0, after record 1 */
     cvm_cel_free(&full);
+    cvm_wr_free(&w);
+}
+
+static void build_rtlog(cvm_wr *w, uint8_t ext[5][32], uint8_t fh[3][32]);
+
+static void every_byte_flip(void **state)
+{
+    (void)state;
+    cvm_wr w;
+    cvm_wr_init(&w);
+    uint8_t ext[5][32], fh[3][32];
+    build_rtlog(&w, ext, fh);
+    size_t cel_rej = 0, rt_rej = 0;
+    for (size_t i = 0; i < w.len; i++) {
+        uint8_t *copy = malloc(w.len);
+        memcpy(copy, w.p, w.len);
+        copy[i] ^= 0x5a;
+        cvm_cel cel;
+        cvm_rtlog rt;
+        cvm_err e;
+        cvm_err_clear(&e);
+        if (cvm_cel_parse(copy, w.len, "flip", &cel, &e) == 0) {
+            json_decref(cvm_cel_to_json(&cel));
+            cvm_cel_free(&cel);
+        } else {
+            assert_true(e.field[0] != 0);
+            cel_rej++;
+        }
+        cvm_err_clear(&e);
+        if (cvm_rtlog_parse(copy, w.len, "flip", &rt, &e) == 0)
+            cvm_rtlog_free(&rt);
+        else
+            rt_rej++;
+        free(copy);
+    }
+    assert_true(cel_rej > 50);
+    assert_int_equal(rt_rej, w.len); /* every byte of our profile is covered by a check */
     cvm_wr_free(&w);
 }
 
@@ -377,6 +415,7 @@ static void cel_record_cap(void **state)
 }
 
 /* ---- the runtime log profile ---- */
+
 
 static const cvm_rtlog_boot BOOT = {
     .boot_id = {0x3f, 0x2a, 0x5c, 0x1e, 0x9b, 0x4d, 0x4e, 0x8a, 0xa1, 0x6b, 0x0c, 0x7d, 0x52, 0x19, 0xee, 0x40},
@@ -630,6 +669,7 @@ int main(void)
         cmocka_unit_test(empty_log_is_valid),
         cmocka_unit_test(cel_truncations),
         cmocka_unit_test(hostile_cel),
+        cmocka_unit_test(every_byte_flip),
         cmocka_unit_test(cel_record_cap),
         cmocka_unit_test(rtlog_round_trip),
         cmocka_unit_test(rtlog_hostile_fields),

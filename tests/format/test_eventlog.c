@@ -339,6 +339,43 @@ static void every_truncation(void **state)
     cvm_wr_free(&w);
 }
 
+/* Each single-byte corruption is either accepted (a digest or data byte)
+ * or rejected with a field; exact-size copies let ASan catch over-reads. */
+static void every_byte_flip(void **state)
+{
+    (void)state;
+    const alg_t hdr[2] = {{CVM_ALG_SHA256, 32}, {CVM_ALG_SHA384, 48}};
+    const alg_t order[2] = {{CVM_ALG_SHA384, 48}, {CVM_ALG_SHA256, 32}};
+    spec_ev evs[32];
+    uint8_t var[64];
+    cvm_wr w;
+    cvm_wr_init(&w);
+    build_log(&w, hdr, 2, order, evs, var);
+    size_t rejected = 0;
+    for (size_t i = 0; i < w.len; i++) {
+        uint8_t *copy = malloc(w.len);
+        memcpy(copy, w.p, w.len);
+        copy[i] ^= 0xa5;
+        cvm_eventlog log;
+        cvm_err e;
+        cvm_err_clear(&e);
+        if (cvm_eventlog_parse(copy, w.len, "flip", &log, &e) == 0) {
+            uint8_t pcrs[24][64];
+            int rc = cvm_eventlog_replay(&log, CVM_ALG_SHA256, pcrs, NULL, &e);
+            if (rc) /* only a corrupted StartupLocality byte fails replay */
+                assert_string_equal(e.field, "startup_locality");
+            json_decref(cvm_eventlog_to_json(&log, 0));
+            cvm_eventlog_free(&log);
+        } else {
+            assert_true(e.field[0] != 0);
+            rejected++;
+        }
+        free(copy);
+    }
+    assert_true(rejected > 100); /* every header, count, alg and size byte */
+    cvm_wr_free(&w);
+}
+
 /* builds header + one separator event, lets the caller corrupt it */
 static void one_event(cvm_wr *w, const alg_t *hdr, uint32_t nh)
 {
@@ -596,6 +633,7 @@ int main(void)
         cmocka_unit_test(sha256_sha384_reordered_digests),
         cmocka_unit_test(padding_and_no_locality),
         cmocka_unit_test(every_truncation),
+        cmocka_unit_test(every_byte_flip),
         cmocka_unit_test(hostile_headers),
         cmocka_unit_test(hostile_events),
         cmocka_unit_test(caps),
