@@ -255,6 +255,9 @@ static bool all_zero(const uint8_t *p, size_t n)
     return true;
 }
 
+/* the magic of any POSIX/GNU tar header, for error reporting only */
+static bool is_ustarish(const uint8_t *h) { return memcmp(h + H_MAGIC, "ustar", 5) == 0; }
+
 static const char *typeflag_name(uint8_t t)
 {
     switch (t) {
@@ -391,6 +394,16 @@ int cvm_bundle_read(const uint8_t *buf, size_t len, const char *what, cvm_bundle
     }
     /* no filter is enabled: compressed input is "Unrecognized archive format" */
     if (archive_read_open_memory(a, buf, len) != ARCHIVE_OK) {
+        /* a first header that is ours but damaged says more than libarchive's
+         * "Unrecognized archive format" */
+        char raw[101];
+        uint64_t size;
+        const uint8_t *blk = NULL;
+        cvm_rd eb = c.tar;
+        eb.err = NULL; /* probing only */
+        if (cvm_rd_view(&eb, "header", BLK, &blk) == CVM_OK && is_ustarish(blk) &&
+            (rc = check_raw_header(&c, 0, raw, &size)) != CVM_OK)
+            goto done;
         rc = cvm_err_set(err, CVM_E_SYNTAX, c.what, "tar", 0, "not a tar archive: %s",
                          la_msg(a));
         goto done;
@@ -400,12 +413,36 @@ int cvm_bundle_read(const uint8_t *buf, size_t len, const char *what, cvm_bundle
         int r = archive_read_next_header(a, &e);
         la_int64_t hp = archive_read_header_position(a);
         size_t pos = hp < 0 ? CVM_NO_OFFSET : (size_t)hp;
-        if (r == ARCHIVE_EOF)
+        if (r == ARCHIVE_EOF) {
+            /* libarchive consumes headers it does not return as entries (a
+             * bare pax 'g', say) and then reports the end: name the block */
+            char raw[101];
+            uint64_t size;
+            const uint8_t *blk = NULL;
+            cvm_rd eb = c.tar;
+            eb.pos = 0;
+            eb.err = NULL; /* probing only */
+            if (cvm_rd_skip(&eb, "header", expect) == CVM_OK &&
+                cvm_rd_view(&eb, "header", BLK, &blk) == CVM_OK && !all_zero(blk, BLK)) {
+                rc = check_raw_header(&c, expect, raw, &size);
+                if (rc == CVM_OK)
+                    rc = rfail(&c, CVM_E_VALUE, expect,
+                               "libarchive ended the archive at this header");
+                goto done;
+            }
             break;
+        }
         if (r != ARCHIVE_OK) {
-            /* WARN and RETRY too: a damaged header is not skipped over */
-            rc = rfail(&c, r == ARCHIVE_FATAL || r == ARCHIVE_FAILED ? CVM_E_SYNTAX : CVM_E_VALUE,
-                       pos, "libarchive (%d): %s", r, la_msg(a));
+            /* WARN and RETRY too: a damaged header is not skipped over. Our
+             * own look at the block usually says more precisely why. */
+            size_t at = pos != CVM_NO_OFFSET && pos < len ? pos : expect;
+            char raw[101];
+            uint64_t size;
+            rc = check_raw_header(&c, at, raw, &size);
+            if (rc == CVM_OK)
+                rc = rfail(&c, r == ARCHIVE_FATAL || r == ARCHIVE_FAILED ? CVM_E_SYNTAX
+                                                                          : CVM_E_VALUE,
+                           at, "libarchive (%d): %s", r, la_msg(a));
             goto done;
         }
         if (pos != expect) {
@@ -495,6 +532,18 @@ int cvm_bundle_read(const uint8_t *buf, size_t len, const char *what, cvm_bundle
         if (k != 0) {
             rc = rfail(&c, k < 0 ? CVM_E_TRUNCATED : CVM_E_VALUE, pos,
                        "data: %s after %llu bytes", k < 0 ? la_msg(a) : "more data",
+                       (unsigned long long)size);
+            goto done;
+        }
+        /* libarchive skips the data padding unread; hidden bytes there
+         * would survive a round trip through other tools */
+        cvm_rd pad = c.tar;
+        pad.pos = 0;
+        size_t pad_len = ROUNDUP((size_t)size, BLK) - (size_t)size;
+        const uint8_t *padp = NULL;
+        if (cvm_rd_skip(&pad, "data", pos + BLK + (size_t)size) != CVM_OK ||
+            cvm_rd_view(&pad, "padding", pad_len, &padp) != CVM_OK || !all_zero(padp, pad_len)) {
+            rc = rfail(&c, CVM_E_VALUE, pos, "data padding after %llu bytes is not zero",
                        (unsigned long long)size);
             goto done;
         }
