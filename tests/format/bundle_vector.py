@@ -29,8 +29,37 @@ man = {"format": "cvm-evidence/bundle/v1", "bundle_id": "01234567-89ab-4cde-8f01
 mb = json.dumps(man, sort_keys=True, separators=(",", ":"), ensure_ascii=True).encode()
 seal = hashlib.sha256(b"cvm-evidence/seal/v1\0" + mb).hexdigest()
 ud = hashlib.sha512(b"cvm-evidence/hcl/v1\0" + nonce).hexdigest()
+
+
+def ustar(topdir, members):
+    """spec/bundle-v1.md §3.1 byte layout, as the writer emits it."""
+    out = b""
+    for name in sorted(members):
+        data = members[name]
+        h = bytearray(512)
+        path = (topdir + "/" + name).encode()
+        h[0:len(path)] = path
+        h[100:108] = b"000444 \0"
+        h[108:116] = b"000000 \0"
+        h[116:124] = b"000000 \0"
+        h[124:136] = b"%011o " % len(data)
+        h[136:148] = b"00000000000 "
+        h[148:156] = b" " * 8
+        h[156:157] = b"0"
+        h[257:265] = b"ustar\x0000"
+        h[329:337] = b"000000 \0"
+        h[337:345] = b"000000 \0"
+        h[148:156] = b"%06o\0 " % sum(h)
+        out += bytes(h) + data + b"\0" * (-len(data) % 512)
+    return out + b"\0" * 1024
+
+
+full = dict(m)
+full.update({"manifest.json": mb, "seal.msg": b"seal attest\n", "seal.sig": b"seal sig\n"})
+tar = ustar("cvm-evidence-" + man["bundle_id"], full)
 d = sys.argv[1]
 for name, data in (("binding.hex", binding.encode()), ("seal.hex", seal.encode()),
-                   ("user_data.hex", ud.encode()), ("manifest.json", mb)):
+                   ("user_data.hex", ud.encode()), ("manifest.json", mb), ("bundle.tar", tar),
+                   ("bundle.sha256", hashlib.sha256(tar).hexdigest().encode())):
     with open(os.path.join(d, name), "wb") as f:
         f.write(data)

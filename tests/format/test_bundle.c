@@ -302,6 +302,13 @@ static void t_write_rejects(void **state)
     cvm_err_clear(&e);
     assert_int_equal(cvm_bundle_write(TOP, many, CVM_BUNDLE_MAX_MEMBERS, &w, &e), CVM_OK);
     assert_int_equal(w.len, CVM_BUNDLE_MAX_MEMBERS * 512u + 1024u); /* empty members */
+    cvm_bundle b;
+    cvm_err_clear(&e);
+    assert_int_equal(cvm_bundle_read(w.p, w.len, "t.tar", &b, &e), CVM_OK);
+    assert_int_equal(b.n, CVM_BUNDLE_MAX_MEMBERS);
+    assert_int_equal(b.members[31].len, 0);
+    assert_string_equal(b.members[31].name, "m31");
+    cvm_bundle_free(&b);
     cvm_wr_free(&w);
     (void)ok;
 }
@@ -409,6 +416,10 @@ static void t_reject_names(void **state)
     put_file(&w, TOP2 "/b.bin", "x");
     put_end(&w);
     expect_wr_reject(&w, TOP2 "/b.bin", "second top directory", 1024);
+    /* a '0' entry whose name ends in '/' (libarchive makes it a directory) */
+    put_file(&w, TOP "/", "");
+    put_end(&w);
+    expect_wr_reject(&w, TOP "/", NULL, 0);
     put_file(&w, TOP "/a b", "x");
     put_end(&w);
     expect_wr_reject(&w, TOP "/a b", "flat", 0);
@@ -790,6 +801,80 @@ static void t_reader_never_writes(void **state)
     free(a);
 }
 
+/* The complete §7 bundle: the pre-quote and quote members, manifest.json
+ * from our writer and two stand-in seal members. Its bytes are fixed by
+ * the spec and reproduced by Python from §3.1 alone. */
+#define VEC_TAR_SHA256 "f4f5799034f97068734e604060b3f49e70d37e17e2cb996cca38c8654df0bb3c"
+#define VEC_TAR_LEN 14848u
+
+static void t_full_vector(void **state)
+{
+    (void)state;
+    cvm_manifest m;
+    cvm_err e;
+    cvm_err_clear(&e);
+    assert_int_equal(vec_manifest(&m, &e), CVM_OK);
+    cvm_wr mw;
+    cvm_wr_init(&mw);
+    assert_int_equal(cvm_manifest_write(&m, &mw, &e), CVM_OK);
+    cvm_manifest_free(&m);
+    cvm_member all[VEC_N + 3];
+    memcpy(all, vec_members, sizeof(vec_members));
+    all[VEC_N] = (cvm_member){"seal.sig", (const uint8_t *)"seal sig\n", 9};
+    all[VEC_N + 1] = (cvm_member){"manifest.json", mw.p, mw.len};
+    all[VEC_N + 2] = (cvm_member){"seal.msg", (const uint8_t *)"seal attest\n", 12};
+    cvm_wr w;
+    cvm_wr_init(&w);
+    assert_int_equal(cvm_bundle_write(TOP, all, VEC_N + 3, &w, &e), CVM_OK);
+    uint8_t d[32];
+    char hx[65];
+    assert_int_equal(w.len, VEC_TAR_LEN);
+    assert_int_equal(cvm_sha256(w.p, w.len, d), CVM_OK);
+    cvm_hex(d, 32, hx);
+    assert_string_equal(hx, VEC_TAR_SHA256);
+
+    if (cvm_test_sh("python3 -c 1 >/dev/null 2>&1") == 0) {
+        const char *dir = cvm_test_tmpdir();
+        assert_int_equal(cvm_test_sh("python3 '%s' '%s'",
+                                     cvm_test_src("tests/format/bundle_vector.py"), dir), 0);
+        size_t pn;
+        uint8_t *py = sh_file(dir, "bundle.tar", &pn);
+        assert_int_equal(pn, w.len);
+        assert_memory_equal(py, w.p, pn);
+        free(py);
+        cvm_test_sh("rm -rf '%s'", dir);
+    }
+
+    /* read it back: every manifest entry matches its member */
+    cvm_bundle b;
+    assert_int_equal(cvm_bundle_read(w.p, w.len, "vector.tar", &b, &e), CVM_OK);
+    assert_int_equal(b.n, VEC_N + 3);
+    const uint8_t *mp;
+    size_t mn;
+    assert_int_equal(cvm_bundle_get(&b, "manifest.json", &mp, &mn), CVM_OK);
+    assert_int_equal(cvm_manifest_parse(mp, mn, "manifest.json", &m, &e), CVM_OK);
+    assert_string_equal(m.bundle_id, b.bundle_id);
+    for (size_t i = 0; i < m.n_members; i++) {
+        const uint8_t *p;
+        size_t len;
+        assert_int_equal(cvm_bundle_get(&b, m.members[i].name, &p, &len), CVM_OK);
+        assert_int_equal(len, m.members[i].size);
+        assert_int_equal(cvm_sha256(p, len, d), CVM_OK);
+        assert_memory_equal(d, m.members[i].sha256, 32);
+    }
+    assert_int_equal(cvm_seal_digest(mp, mn, d), CVM_OK);
+    cvm_hex(d, 32, hx);
+    assert_string_equal(hx, VEC_SEAL);
+    uint8_t nonce[32];
+    vec_nonce(nonce);
+    assert_int_equal(cvm_binding_digest(nonce, 32, b.members, b.n, d), CVM_OK);
+    assert_memory_equal(d, m.binding, 32);
+    cvm_manifest_free(&m);
+    cvm_bundle_free(&b);
+    cvm_wr_free(&w);
+    cvm_wr_free(&mw);
+}
+
 static void t_names_and_ids(void **state)
 {
     (void)state;
@@ -830,6 +915,7 @@ int main(void)
         cmocka_unit_test(t_reject_sizes),
         cmocka_unit_test(t_reject_tool_made),
         cmocka_unit_test(t_reader_never_writes),
+        cmocka_unit_test(t_full_vector),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
