@@ -96,6 +96,8 @@ int cvm_bundle_write(const char *topdir, const cvm_member *members, size_t n, cv
     if (!cvm_bundle_topdir_valid(topdir))
         return cvm_err_set(err, CVM_E_VALUE, W, "topdir", CVM_NO_OFFSET,
                            "top directory is not cvm-evidence-<lower-case uuid> (spec §3.2)");
+    if (!out)
+        return cvm_err_set(err, CVM_E_STATE, W, "out", CVM_NO_OFFSET, "no output buffer");
     if (n == 0 || !members)
         return cvm_err_set(err, CVM_E_VALUE, W, "members", CVM_NO_OFFSET, "no members");
     if (n > CVM_BUNDLE_MAX_MEMBERS)
@@ -202,9 +204,13 @@ typedef struct rctx {
 static void raw_label(const rctx *c, size_t pos, char *out, size_t cap)
 {
     snprintf(out, cap, "header");
-    if (pos == CVM_NO_OFFSET || pos > c->len || c->len - pos < BLK)
+    const uint8_t *h = NULL;
+    cvm_rd r = c->tar;
+    r.pos = 0;
+    r.err = NULL; /* a label is best effort */
+    if (pos == CVM_NO_OFFSET || cvm_rd_skip(&r, "header", pos) != CVM_OK ||
+        cvm_rd_view(&r, "header", BLK, &h) != CVM_OK)
         return;
-    const uint8_t *h = c->buf + pos;
     size_t k = 0;
     for (size_t i = 0; i < 100 && h[i] && k + 1 < cap; i++)
         out[k++] = (h[i] >= 0x20 && h[i] < 0x7f) ? (char)h[i] : '?';
@@ -373,6 +379,8 @@ int cvm_bundle_read(const uint8_t *buf, size_t len, const char *what, cvm_bundle
                     cvm_err *err)
 {
     rctx c = {.buf = buf, .len = len, .what = what ? what : "bundle", .err = err};
+    if (!out)
+        return cvm_err_set(err, CVM_E_STATE, c.what, "out", CVM_NO_OFFSET, "no output struct");
     memset(out, 0, sizeof(*out));
     if (!buf || len == 0)
         return cvm_err_set(err, CVM_E_TRUNCATED, c.what, "tar", 0, "empty input");

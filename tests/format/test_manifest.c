@@ -266,6 +266,43 @@ static void t_truncations(void **state)
     free(b);
 }
 
+/* Property: an accepted manifest is canonical (write(parse(x)) == x). */
+static void t_mutations(void **state)
+{
+    (void)state;
+    size_t n;
+    uint8_t *b = vec_bytes(&n);
+    uint8_t *x = malloc(n);
+    uint32_t seed = 777;
+    int accepted = 0;
+    for (int it = 0; it < 3000; it++) {
+        memcpy(x, b, n);
+        seed = seed * 1103515245u + 12345u;
+        size_t pos = (seed >> 8) % n;
+        seed = seed * 1103515245u + 12345u;
+        x[pos] = (it & 1) ? (uint8_t)(seed >> 16) : (uint8_t)("0a\\\"{}[],:9fz"[(seed >> 16) % 15]);
+        cvm_manifest m;
+        cvm_err e;
+        cvm_err_clear(&e);
+        if (cvm_manifest_parse(x, n, "m.json", &m, &e) != CVM_OK) {
+            assert_int_not_equal(e.code, 0);
+            continue;
+        }
+        accepted++;
+        cvm_wr w;
+        cvm_wr_init(&w);
+        assert_int_equal(cvm_manifest_write(&m, &w, &e), CVM_OK);
+        if (w.len != n || memcmp(w.p, x, n) != 0)
+            fail_msg("mutation at %zu accepted but not canonical", pos);
+        cvm_wr_free(&w);
+        cvm_manifest_free(&m);
+    }
+    print_message("  %d of 3000 mutations accepted (all canonical)\n", accepted);
+    assert_true(accepted > 0);
+    free(x);
+    free(b);
+}
+
 static void t_escapes_match_python(void **state)
 {
     (void)state;
@@ -340,6 +377,7 @@ int main(void)
         cmocka_unit_test(t_rejects),               cmocka_unit_test(t_noncanonical_offset),
         cmocka_unit_test(t_truncations),           cmocka_unit_test(t_escapes_match_python),
         cmocka_unit_test(t_writer_validates),
+        cmocka_unit_test(t_mutations),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
