@@ -280,7 +280,9 @@ static void t_mutations(void **state)
         seed = seed * 1103515245u + 12345u;
         size_t pos = (seed >> 8) % n;
         seed = seed * 1103515245u + 12345u;
-        x[pos] = (it & 1) ? (uint8_t)(seed >> 16) : (uint8_t)("0a\\\"{}[],:9fz"[(seed >> 16) % 15]);
+        static const char pick[] = "0a\\\"{}[],:9fz";
+        x[pos] = (it & 1) ? (uint8_t)(seed >> 16)
+                          : (uint8_t)pick[(seed >> 16) % (sizeof(pick) - 1)];
         cvm_manifest m;
         cvm_err e;
         cvm_err_clear(&e);
