@@ -111,6 +111,15 @@ void cvm_verify_free(cvm_verify *v)
     if (v->have_runtime)
         cvm_runtime_free(&v->runtime);
     free(v->pcrs);
+    if (v->in[CVM_IN_MANIFEST].decoded && v->in[CVM_IN_MANIFEST].rc == CVM_OK)
+        cvm_manifest_free(&v->manifest);
+    if (v->in[CVM_IN_EVENTLOG].decoded && v->in[CVM_IN_EVENTLOG].rc == CVM_OK)
+        cvm_eventlog_free(&v->elog);
+    if (v->in[CVM_IN_CEL].decoded && v->in[CVM_IN_CEL].rc == CVM_OK)
+        cvm_rtlog_free(&v->rtlog);
+    if (v->have_bundle)
+        cvm_bundle_free(&v->bundle);
+    free(v->tar);
     json_decref(v->policy);
     json_decref(v->facts);
     json_decref(v->limitations);

@@ -53,8 +53,8 @@ static int load_dir(cvm_verify *v, char *errbuf, size_t errlen)
         return -1;
     }
     for (int i = 0; i < CVM_IN_COUNT; i++) {
-        if (i == CVM_IN_CRL)
-            continue; /* only from --crl in --dir mode */
+        if (i == CVM_IN_CRL || i == CVM_IN_MANIFEST || i == CVM_IN_SEAL_MSG || i == CVM_IN_SEAL_SIG)
+            continue; /* --crl only; the manifest and seal only mean something inside a bundle */
         char path[4096];
         if ((size_t)snprintf(path, sizeof path, "%s/%s", v->opts.dir, v->in[i].name) >= sizeof path) {
             snprintf(errbuf, errlen, "--dir path too long");
@@ -241,6 +241,31 @@ static void decode(cvm_verify *v)
         int rc = v->pcrs ? cvm_pcrs_parse(in->buf, in->len, in->name, v->pcrs, &err)
                          : cvm_err_set(&err, CVM_E_NOMEM, in->name, "", CVM_NO_OFFSET, "out of memory");
         set_decoded(in, rc, &err);
+    }
+    in = &v->in[CVM_IN_MANIFEST];
+    if (in->present && !in->decoded) {
+        cvm_err_clear(&err);
+        set_decoded(in, cvm_manifest_parse(in->buf, in->len, in->name, &v->manifest, &err), &err);
+    }
+    in = &v->in[CVM_IN_SEAL_MSG];
+    if (in->present && !in->decoded) {
+        cvm_err_clear(&err);
+        set_decoded(in, cvm_tpm_attest_parse(in->buf, in->len, in->name, &v->seal_attest, &err), &err);
+    }
+    in = &v->in[CVM_IN_SEAL_SIG];
+    if (in->present && !in->decoded) {
+        cvm_err_clear(&err);
+        set_decoded(in, cvm_tpm_signature_parse(in->buf, in->len, in->name, &v->seal_sig, &err), &err);
+    }
+    in = &v->in[CVM_IN_EVENTLOG];
+    if (in->present && !in->decoded) {
+        cvm_err_clear(&err);
+        set_decoded(in, cvm_eventlog_parse(in->buf, in->len, in->name, &v->elog, &err), &err);
+    }
+    in = &v->in[CVM_IN_CEL];
+    if (in->present && !in->decoded) {
+        cvm_err_clear(&err);
+        set_decoded(in, cvm_rtlog_parse(in->buf, in->len, in->name, &v->rtlog, &err), &err);
     }
     in = &v->in[CVM_IN_CRL];
     if (in->present && !in->decoded) {

@@ -5,6 +5,7 @@
  * "fail" (the link fails -> exit 1 when the evidence is otherwise
  * verified) or "warn". */
 #include "verify.h"
+#include "binding.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -409,7 +410,10 @@ void cvm_link_policy(cvm_verify *v)
                 unsigned hl = 0;
                 memcpy(pad, v->opts.nonce, v->opts.nonce_len);
                 EVP_Digest(v->opts.nonce, v->opts.nonce_len, h, &hl, EVP_sha512(), NULL);
-                ok = cvm_ct_memcmp(pad, v->runtime.user_data, 64) == 0 || cvm_ct_memcmp(h, v->runtime.user_data, 64) == 0;
+                uint8_t tagged[64] = {0};
+                bool have_tagged = cvm_hcl_user_data(v->opts.nonce, v->opts.nonce_len, tagged) == CVM_OK;
+                ok = cvm_ct_memcmp(pad, v->runtime.user_data, 64) == 0 || cvm_ct_memcmp(h, v->runtime.user_data, 64) == 0 ||
+                     (have_tagged && cvm_ct_memcmp(tagged, v->runtime.user_data, 64) == 0);
                 why = ok ? "user-data carries the nonce: the SNP report was made after the nonce was issued"
                          : "user-data does not carry the nonce: the SNP report may predate it";
             }

@@ -167,9 +167,15 @@ void cvm_link_quote_pcrs(cvm_verify *v)
     cvm_link_set(v, L, CVM_ST_PASS, "the %zu PCR values (%s) hash to the quote's pcrDigest", v->pcrs->n_values, qs);
 }
 
+void cvm_bundle_nonce(cvm_verify *v);
+
 void cvm_link_quote_nonce(cvm_verify *v)
 {
     const int L = CVM_L_QUOTE_NONCE;
+    if (v->opts.bundle_path) {
+        cvm_bundle_nonce(v);
+        return;
+    }
     if (!cvm_link_need(v, L, CVM_IN_QUOTE_MSG))
         return;
     json_t *d = cvm_link_details(v, L);
@@ -186,13 +192,6 @@ void cvm_link_quote_nonce(cvm_verify *v)
         return;
     }
     json_object_set_new(d, "nonce", cvm_json_hex(v->opts.nonce, v->opts.nonce_len));
-    if (v->opts.bundle_path) {
-        /* In a bundle the quote's extraData is the binding digest, which
-         * includes the manifest nonce; bundle.c compares the auditor
-         * nonce with the manifest nonce. */
-        cvm_link_set(v, L, CVM_ST_SKIP, "not evaluated for bundles yet");
-        return;
-    }
     if (a->extra_data_len != v->opts.nonce_len ||
         cvm_ct_memcmp(a->extra_data, v->opts.nonce, v->opts.nonce_len) != 0) {
         cvm_link_set(v, L, CVM_ST_FAIL,

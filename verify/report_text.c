@@ -98,7 +98,7 @@ void cvm_report_text(const cvm_verify *v, FILE *f, bool colour, bool quiet)
     json_t *rv = json_object_get(s, "report_version");
     if (rv) {
         char b[256];
-        snprintf(b, sizeof b, "%lld, VMPL %lld, policy %s (debug %s), signed by %s, firmware %s",
+        snprintf(b, sizeof b, "v%lld, VMPL %lld, policy %s (debug %s), signed by %s, firmware %s",
                  (long long)json_integer_value(rv), (long long)json_integer_value(json_object_get(s, "vmpl")),
                  js(s, "policy"), json_is_true(json_object_get(s, "debug_allowed")) ? "ALLOWED" : "off",
                  js(s, "signing_key"), js(s, "firmware"));

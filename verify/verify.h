@@ -19,6 +19,10 @@
 #include <openssl/x509.h>
 
 #include "amdcert.h"
+#include "bundle.h"
+#include "eventlog.h"
+#include "manifest.h"
+#include "rtlog.h"
 #include "err.h"
 #include "hcl.h"
 #include "pcrs.h"
@@ -166,6 +170,20 @@ typedef struct cvm_verify {
     cvm_tpm_signature qsig;      /* quote.sig */
     cvm_tpm_sig_format qsig_format;
     cvm_pcrs *pcrs;              /* quote.pcrs (heap: large) */
+    cvm_tpm_attest seal_attest;  /* seal.msg */
+    cvm_tpm_signature seal_sig;  /* seal.sig */
+    cvm_tpm_sig_format seal_fmt;
+    cvm_manifest manifest;       /* manifest.json (valid when its input decoded ok) */
+    cvm_eventlog elog;           /* eventlog.bin */
+    cvm_rtlog rtlog;             /* runtime.cel */
+
+    /* bundle mode */
+    uint8_t *tar;                /* the bundle file (owned) */
+    size_t tar_len;
+    bool have_bundle;
+    cvm_bundle bundle;
+    int bundle_rc;
+    cvm_err bundle_err;
 
     /* established by links */
     X509 *leaf;                  /* VCEK or VLEK (borrowed from ev_certs / chain_certs) */
