@@ -331,6 +331,8 @@ static const struct {
 static int decode_any(const uint8_t *p, size_t n, const char *name, const char *what, shown *out,
                       cvm_err *err, int depth)
 {
+    if (n == 0)
+        return cvm_err_set(err, CVM_E_TRUNCATED, what, "", 0, "empty file: not a recognised evidence format");
     /* ustar magic at 257: a whole bundle (never nested) */
     if (n >= 512 && (memcmp(p + 257, "ustar", 5) == 0)) {
         if (depth > 0)
