@@ -37,6 +37,10 @@ void cvm_link_snp_report(cvm_verify *v)
     char hx[32];
     snprintf(hx, sizeof hx, "0x%llx", (unsigned long long)r->policy);
     json_object_set_new(d, "policy", json_string(hx));
+    /* PLATFORM_INFO describes the host and AMD keeps defining new bits
+     * (a real Turin v5 report has bit 6 set): recorded, never judged */
+    if (r->flags & CVM_SNP_F_PLATFORM_RESERVED)
+        json_object_set_new(d, "platform_info_undefined_bits", json_true());
 
     if (r->key.signing_key != CVM_SNP_SIGNING_VCEK && r->key.signing_key != CVM_SNP_SIGNING_VLEK) {
         cvm_link_set(v, L, CVM_ST_FAIL, "%s: KEY_INFO.SIGNING_KEY (offset 0x48) is %u (%s): the report is not "
@@ -75,8 +79,6 @@ void cvm_link_snp_report(cvm_verify *v)
         warn = "version 1 is a pre-release layout (no firmware build bytes)";
     else if (r->flags & CVM_SNP_F_POLICY_RESERVED)
         warn = "POLICY bit 17 is clear or reserved bits 63:26 are set";
-    else if (r->flags & CVM_SNP_F_PLATFORM_RESERVED)
-        warn = "PLATFORM_INFO has reserved bits set";
     if (warn) {
         cvm_link_set(v, L, CVM_ST_WARN, "SNP report v%u, VMPL %u, %s, signed by %s; %s", r->version, r->vmpl, pol,
                      cvm_snp_signing_key_name(r->key.signing_key), warn);
