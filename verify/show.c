@@ -9,6 +9,7 @@
  * formats that have no magic (e.g. a .pcrs file vs. a bare signature). */
 #include "show.h"
 
+#include <ctype.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include <openssl/x509.h>
 
 #include "amdcert.h"
+#include "binding.h"
 #include "buf.h"
 #include "bundle.h"
 #include "cel.h"
@@ -214,10 +216,13 @@ static int dec_attest(const uint8_t *p, size_t n, const char *what, shown *out, 
 static int dec_signature(const uint8_t *p, size_t n, const char *what, shown *out, cvm_err *err)
 {
     cvm_tpm_signature s;
-    int rc = cvm_tpm_signature_parse(p, n, what, &s, err);
+    cvm_tpm_sig_format fmt;
+    /* tss (marshalled TPMT_SIGNATURE) or plain (-f plain), as tpm2_checkquote accepts */
+    int rc = cvm_tpm_signature_parse_file(p, n, what, NULL, CVM_TPM_ALG_SHA256, &s, &fmt, err);
     if (rc)
         return rc;
-    out->kind = "TPM signature (TPMT_SIGNATURE, tpm2_quote -s)";
+    out->kind = fmt == CVM_TPM_SIG_TSS ? "TPM signature (TPMT_SIGNATURE, tpm2_quote -s)"
+                                              : "TPM signature (plain form, tpm2_quote -f plain)";
     out->body = cvm_tpm_signature_to_json(&s);
     return out->body ? 0 : CVM_E_NOMEM;
 }
@@ -320,7 +325,7 @@ static const struct {
     {".sig", dec_signature},
     {".pub", dec_public},
     {".cel", dec_cel},
-    {".bin", dec_snp},
+    {"_sig", dec_signature},
 };
 
 static int decode_any(const uint8_t *p, size_t n, const char *name, const char *what, shown *out,
@@ -365,10 +370,58 @@ static int decode_any(const uint8_t *p, size_t n, const char *name, const char *
         if (dec_certs(p, n, what, out, &e2) == 0)
             return 0;
     }
+    /* hex text of a binary file (e.g. a report pasted from a log): decode and retry once */
+    if (depth == 0 && n >= 2 && n <= (1u << 20)) {
+        size_t k = 0, digits = 0;
+        for (; k < n; k++) {
+            if (isxdigit(p[k]))
+                digits++;
+            else if (!isspace(p[k]))
+                break;
+        }
+        if (k == n && digits >= 64 && digits % 2 == 0) {
+            char *hex = malloc(digits);
+            uint8_t *bin = malloc(digits / 2);
+            int rc = CVM_E_NOMEM;
+            if (hex && bin) {
+                size_t j = 0;
+                for (k = 0; k < n; k++)
+                    if (isxdigit(p[k]))
+                        hex[j++] = (char)p[k];
+                cvm_unhex(hex, digits, bin, digits / 2);
+                rc = decode_any(bin, digits / 2, name, what, out, err, depth + 1);
+            }
+            free(hex);
+            free(bin);
+            return rc;
+        }
+    }
     /* bare SNP report: exactly 1184 bytes (guest_report.bin) */
     if (n == CVM_SNP_REPORT_LEN)
         return dec_snp(p, n, what, out, err);
 
+    /* `tpm2_quote -F values` / trustee "pcrs" dumps: bare SHA-256 digests, no
+     * selection inside, so only shown when the name says so, with the
+     * assumed selection spelt out */
+    if (strstr(name, "pcrs") && n % 32 == 0 && n / 32 >= 1 && n / 32 <= 24) {
+        char selstr[32];
+        snprintf(selstr, sizeof(selstr), "sha256:0-%zu", n / 32 - 1);
+        cvm_pcr_selection sel;
+        cvm_pcrs *v = calloc(1, sizeof(*v));
+        cvm_err e2;
+        cvm_err_clear(&e2);
+        bool ok = v && cvm_pcrs_parse(p, n, what, v, &e2) != 0; /* not the serialized form */
+        cvm_err_clear(&e2);
+        ok = ok && cvm_pcr_selection_from_string(selstr, &sel, &e2) == 0 &&
+             cvm_pcrs_parse_values(p, n, what, &sel, v, &e2) == 0;
+        if (ok) {
+            out->kind = "PCR values (values form; the file has no selection: sha256 from PCR0 assumed)";
+            out->body = cvm_pcrs_to_json(v);
+        }
+        free(v);
+        if (ok)
+            return out->body ? 0 : CVM_E_NOMEM;
+    }
     /* no magic: name hint first, then every structural parser in order */
     for (size_t i = 0; i < sizeof(trial) / sizeof(trial[0]); i++)
         if (name_ends(name, trial[i].suffix)) {
