@@ -224,9 +224,9 @@ static int parse_record(cvm_rd *r, size_t i, const cvm_cel_record *prev, cvm_cel
         return cvm_rd_fail(r, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
                            "%s content type %u", t <= CVM_CEL_T_DIGESTS ? "misplaced" : "unknown", t);
     rec->content_type = t;
-    rec->content = v.p;
-    rec->content_len = (uint32_t)v.len;
-    if ((rc = check_nested(&v, f)))
+    rec->content_len = (uint32_t)cvm_rd_left(&v);
+    cvm_rd walk = v;
+    if ((rc = cvm_rd_view(&v, f, rec->content_len, &rec->content)) || (rc = check_nested(&walk, f)))
         return rc;
     rec->len = cvm_rd_pos(r) - start;
     return CVM_OK;

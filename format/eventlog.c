@@ -330,15 +330,21 @@ int cvm_eventlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_eve
     while (cvm_rd_left(&r) > 0) {
         /* 0xFFFFFFFF where a pcrIndex would be marks the end of the used
          * part of a fixed-size log area; all that follows must be 0xFF. */
-        if (cvm_rd_left(&r) >= 4 && memcmp(r.p + r.pos, "\xff\xff\xff\xff", 4) == 0) {
-            for (size_t i = r.pos; i < r.len; i++)
-                if (r.p[i] != 0xFF) {
-                    rc = cvm_rd_fail(&r, CVM_E_TRAILING, "padding", r.base + i,
-                                     "byte 0x%02x in the 0xFF padding after the last event", r.p[i]);
+        cvm_rd peek = r;
+        uint32_t marker;
+        peek.err = NULL;
+        if (cvm_rd_u32le(&peek, "pcr_index", &marker) == CVM_OK && marker == 0xFFFFFFFFu) {
+            out->padding = cvm_rd_left(&r);
+            while (cvm_rd_left(&r) > 0) {
+                uint8_t b;
+                if ((rc = cvm_rd_u8(&r, "padding", &b)))
+                    goto fail;
+                if (b != 0xFF) {
+                    rc = cvm_rd_fail(&r, CVM_E_TRAILING, "padding", cvm_rd_abs(&r) - 1,
+                                     "byte 0x%02x in the 0xFF padding after the last event", b);
                     goto fail;
                 }
-            out->padding = cvm_rd_left(&r);
-            r.pos = r.len;
+            }
             break;
         }
         if (out->n_events >= CVM_EVENTLOG_MAX_EVENTS) {

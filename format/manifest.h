@@ -10,6 +10,7 @@
 
 #include <jansson.h>
 
+#include "binding.h" /* roles and digests: users of the manifest need them too */
 #include "buf.h"
 #include "bundle.h"
 #include "err.h"

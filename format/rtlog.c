@@ -299,6 +299,25 @@ int cvm_rtlog_replay(const cvm_rtlog *log, size_t n, uint8_t out[32], cvm_err *e
     return cvm_cel_replay_n(&log->cel, n, CVM_ALG_SHA256, CVM_RTLOG_PCR, NULL, out, err);
 }
 
+int cvm_rtlog_match_prefix(const cvm_rtlog *log, const uint8_t pcr23[32], size_t *n, cvm_err *err)
+{
+    uint8_t v[32] = {0};
+    for (size_t i = 0;; i++) {
+        if (memcmp(v, pcr23, 32) == 0) {
+            *n = i;
+            return CVM_OK;
+        }
+        if (i == log->cel.n_records)
+            break;
+        /* cvm_rtlog_parse guaranteed: PCR 23, exactly one sha256 digest */
+        int rc = cvm_eventlog_extend(CVM_ALG_SHA256, v, log->cel.records[i].digests[0].digest);
+        if (rc)
+            return cvm_err_set(err, rc, "runtime log replay", "alg", CVM_NO_OFFSET, "SHA-256 failed");
+    }
+    return cvm_err_set(err, CVM_E_VALUE, "runtime log replay", "pcr23", CVM_NO_OFFSET,
+                       "no prefix of the %zu records replays to the quoted PCR23", log->cel.n_records);
+}
+
 static int hexval(char c)
 {
     if (c >= '0' && c <= '9')

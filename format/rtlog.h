@@ -74,6 +74,12 @@ void cvm_rtlog_free(cvm_rtlog *log);
 /* PCR23 (sha256 bank, initial zero) after the first n records. */
 int cvm_rtlog_replay(const cvm_rtlog *log, size_t n, uint8_t out[32], cvm_err *err);
 
+/* The smallest n (0..number of records) whose replay equals pcr23 (one
+ * incremental pass): CVM_OK with *n set, or CVM_E_VALUE when no prefix
+ * matches. Records after n were appended but not (yet) extended
+ * (spec/runtime-log.md §6); judging n is the verifier's job. */
+int cvm_rtlog_match_prefix(const cvm_rtlog *log, const uint8_t pcr23[32], size_t *n, cvm_err *err);
+
 /* boot_id text ("xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", as in
  * /proc/sys/kernel/random/boot_id, trailing newline allowed) to bytes. */
 int cvm_rtlog_boot_id_parse(const char *s, size_t len, uint8_t out[16]);

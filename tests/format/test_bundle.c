@@ -691,6 +691,34 @@ static void t_reject_sizes(void **state)
     put_end(&w);
     expect_wr_reject(&w, TOP "/m32", "more than 32", 32u * 1024u);
     cvm_wr_free(&w);
+    /* the total cap: three members at the per-member cap fill it exactly;
+     * one more byte anywhere is refused before it is read */
+    {
+        size_t big = CVM_BUNDLE_MAX_MEMBER;
+        size_t len = 3 * (512 + big) + 512 + 512 + 1024;
+        uint8_t *t = calloc(1, len);
+        assert_non_null(t);
+        cvm_wr hw;
+        for (int i = 0; i < 4; i++) {
+            char nm[80];
+            snprintf(nm, sizeof(nm), "%s/big%d", TOP, i);
+            hspec hb = H(nm, i < 3 ? big : 1);
+            cvm_wr_init(&hw);
+            put_hdr(&hw, &hb);
+            memcpy(t + (size_t)i * (512 + big), hw.p, 512);
+            cvm_wr_free(&hw);
+        }
+        expect_reject(t, len, TOP "/big3", "total member size", 3 * (512 + big));
+        /* without the fourth member it is accepted */
+        memset(t + 3 * (512 + big), 0, 512);
+        cvm_bundle b;
+        cvm_err e;
+        cvm_err_clear(&e);
+        assert_int_equal(cvm_bundle_read(t, 3 * (512 + big) + 1024, "t.tar", &b, &e), CVM_OK);
+        assert_int_equal(b.total, CVM_BUNDLE_MAX_TOTAL);
+        cvm_bundle_free(&b);
+        free(t);
+    }
     /* empty input, 10240 zero bytes, a non-tar */
     uint8_t *z = calloc(1, 10240);
     expect_reject(z, 0, "tar", "empty", 0);

@@ -482,6 +482,21 @@ static void rtlog_round_trip(void **state)
             memcpy(pcr, nv, 32);
         }
     }
+    /* prefix search: the full chain, a chain with the last record not yet
+     * extended, zero, and a value no prefix reaches */
+    size_t m = 99;
+    assert_int_equal(cvm_rtlog_match_prefix(&log, pcr, &m, &e), 0);
+    assert_int_equal(m, 5);
+    assert_int_equal(cvm_rtlog_replay(&log, 4, got, &e), 0);
+    assert_int_equal(cvm_rtlog_match_prefix(&log, got, &m, &e), 0);
+    assert_int_equal(m, 4);
+    uint8_t zero[32] = {0};
+    assert_int_equal(cvm_rtlog_match_prefix(&log, zero, &m, &e), 0);
+    assert_int_equal(m, 0);
+    got[0] ^= 1;
+    cvm_err_clear(&e);
+    assert_int_equal(cvm_rtlog_match_prefix(&log, got, &m, &e), CVM_E_VALUE);
+    assert_string_equal(e.field, "pcr23");
     /* CEL-JSON view */
     json_t *j = cvm_cel_to_json(&log.cel);
     json_t *c1 = json_object_get(json_array_get(j, 1), "content");
