@@ -110,7 +110,7 @@ void cvm_link_eventlog_runtime(cvm_verify *v)
     /* the collector appends a record before extending (formats.md §7.2):
      * the longest prefix that replays to the quoted value is the extended
      * part; trailing records were logged but not (yet) extended */
-    for (size_t k = n + 1; k-- > 0;) {
+    for (size_t k = n; k >= 1; k--) {
         uint8_t out[32];
         cvm_err err;
         cvm_err_clear(&err);
@@ -129,7 +129,15 @@ void cvm_link_eventlog_runtime(cvm_verify *v)
                          k, n, n - k);
         return;
     }
-    cvm_link_set(v, L, CVM_ST_FAIL, "no prefix of runtime.cel (%zu records, boot %s) replays to the quoted PCR23: the log "
-                 "is from another boot or was altered",
-                 n, bid);
+    uint8_t acc = 0;
+    for (size_t i = 0; i < 32; i++)
+        acc |= q[i];
+    if (!acc)
+        cvm_link_set(v, L, CVM_ST_FAIL, "the quoted PCR23 is in its reset state (zero): none of runtime.cel's %zu records "
+                     "(boot %s) was extended in this boot",
+                     n, bid);
+    else
+        cvm_link_set(v, L, CVM_ST_FAIL, "no prefix of runtime.cel (%zu records, boot %s) replays to the quoted PCR23: the "
+                     "log is from another boot or was altered",
+                     n, bid);
 }
