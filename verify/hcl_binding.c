@@ -71,6 +71,21 @@ void cvm_link_hcl_binding(cvm_verify *v)
         cvm_link_set(v, L, CVM_ST_FAIL, "REPORT_DATA[%zu:64] is not zero", hl);
         return;
     }
+    /* header fields the parser flags but does not reject: Azure's own
+     * documentation disagrees with the bytes about report_size (formats.md
+     * §1.3), so they are caveats, not failures */
+    if (v->json_input == CVM_IN_HCL && v->hcl.flags) {
+        char w[160] = "";
+        if (v->hcl.flags & CVM_HCL_F_REPORT_SIZE_MISMATCH)
+            snprintf(w, sizeof w, "header report_size %u is not 1236 + %zu", v->hcl.report_size, v->json_len);
+        else if (v->hcl.flags & CVM_HCL_F_REQUEST_TYPE)
+            snprintf(w, sizeof w, "header request_type is %u, not 2", v->hcl.request_type);
+        else
+            snprintf(w, sizeof w, "header status is %u, not 0", v->hcl.status);
+        cvm_link_set(v, L, CVM_ST_WARN, "REPORT_DATA = %s(%s, %zu bytes) followed by zeros; %s",
+                     cvm_hcl_hash_name(v->json_hash_type), src, v->json_len, w);
+        return;
+    }
     cvm_link_set(v, L, CVM_ST_PASS, "REPORT_DATA = %s(%s, %zu bytes) followed by zeros",
                  cvm_hcl_hash_name(v->json_hash_type), src, v->json_len);
 }

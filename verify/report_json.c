@@ -72,6 +72,21 @@ json_t *cvm_report_summary(const cvm_verify *v)
         json_object_set_new(s, "quote_restart_count", json_integer(v->attest.restart_count));
         json_object_set_new(s, "quote_clock_ms", json_integer((json_int_t)v->attest.clock));
     }
+    if (v->in[CVM_IN_MANIFEST].decoded && v->in[CVM_IN_MANIFEST].rc == CVM_OK) {
+        const cvm_manifest *m = &v->manifest;
+        set_str(s, "bundle_id", m->bundle_id);
+        json_t *c = json_object();
+        set_str(c, "note", "claims made by the guest, authenticated only as the guest's statement by the seal");
+        set_str(c, "created", m->created);
+        set_str(c, "collector", m->collector_name);
+        set_str(c, "collector_version", m->collector_version);
+        set_str(c, "case_id", m->custody_case_id);
+        set_str(c, "examiner", m->custody_examiner);
+        set_str(c, "note_text", m->custody_note);
+        set_str(c, "nonce_source", m->nonce_source == CVM_NONCE_AUDITOR ? "auditor" : "random");
+        json_object_set_new(c, "fresh_report", json_boolean(m->fresh_report));
+        json_object_set_new(s, "manifest_claims", c);
+    }
     for (size_t i = 0; i < v->n_anchors; i++)
         if (v->anchors[i].used) {
             char b[256];

@@ -127,6 +127,15 @@ void cvm_report_text(const cvm_verify *v, FILE *f, bool colour, bool quiet)
     fact(f, "quoted PCRs", js(s, "quoted_pcrs"));
     fact(f, "quote extraData", js(s, "quote_extra_data"));
     fact(f, "trust anchor", js(s, "trust_anchor"));
+    json_t *mc = json_object_get(s, "manifest_claims");
+    if (mc) {
+        char b[512];
+        fact(f, "bundle id", js(s, "bundle_id"));
+        snprintf(b, sizeof b, "created %s by %s %s; case \"%s\", examiner \"%s\" (the guest's claims)",
+                 js(mc, "created"), js(mc, "collector"), js(mc, "collector_version"), js(mc, "case_id"),
+                 js(mc, "examiner"));
+        fact(f, "manifest", b);
+    }
     char ts[40], tb[96];
     cvm_time_format(v->vtime, ts, sizeof ts);
     snprintf(tb, sizeof tb, "%s (%s)", ts, strcmp(v->time_kind, "now") == 0 ? "now: the verifier's clock" : "explicit: --at");

@@ -63,7 +63,8 @@ void cvm_link_snp_signature(cvm_verify *v)
                      kind);
     else
         cvm_link_set(v, L, CVM_ST_FAIL,
-                     "%s: the ECDSA P-384 signature at offset 0x2A0 does not verify with the %s key "
+                     "%s: the ECDSA P-384 signature at offset 0x%x does not verify with the %s key "
                      "(report altered, or the %s belongs to another chip or TCB)",
-                     v->in[v->report_input].name, kind, kind);
+                     v->in[v->report_input].name,
+                     CVM_SNP_SIG_OFFSET + (v->report_input == CVM_IN_HCL ? CVM_HCL_HW_OFFSET : 0), kind, kind);
 }
