@@ -164,6 +164,17 @@ void cvm_link_quote_pcrs(cvm_verify *v)
                      cvm_tpm_alg_name(alg), v->pcrs->n_values);
         return;
     }
+    if (v->pcrs->nonzero_padding_at != CVM_NO_OFFSET) {
+        /* struct padding is not a PCR value and tpm2-tools leaves it
+         * uninitialised, but a non-zero byte there means the file is not
+         * what a clean writer produced: visible, not fatal */
+        json_object_set_new(d, "nonzero_padding_at", json_integer((json_int_t)v->pcrs->nonzero_padding_at));
+        cvm_link_set(v, L, CVM_ST_WARN,
+                     "the %zu PCR values (%s) hash to the quote's pcrDigest; quote.pcrs has non-zero struct padding at "
+                     "offset %zu (not a PCR value)",
+                     v->pcrs->n_values, qs, v->pcrs->nonzero_padding_at);
+        return;
+    }
     cvm_link_set(v, L, CVM_ST_PASS, "the %zu PCR values (%s) hash to the quote's pcrDigest", v->pcrs->n_values, qs);
 }
 
