@@ -8,6 +8,11 @@ the builder is not mirrored here.
   fake_cvm_check.py expect-fail WHAT NV.bin VCEK.pem     (WHAT = sig | binding | magic | ...)
   fake_cvm_check.py thim URL PRODUCT NV.bin VCEK.pem CHAIN.pem
   fake_cvm_check.py http-status URL [HEADER:VALUE]
+  fake_cvm_check.py imds-basic URL
+  fake_cvm_check.py thim-modes URL VCEK.pem MODE_FILE
+  fake_cvm_check.py quote-signer QUOTE.msg AK.name
+  fake_cvm_check.py thim-mode URL garbage|stale-tcb VCEK.pem
+Several commands can run in one process, separated by '::'.
 """
 
 import base64
@@ -223,19 +228,59 @@ def cmd_thim_mode(url, mode, vcek_path):
     print("OK THIM mode %s" % mode)
 
 
+def cmd_thim_modes(url, vcek_path, mode_file):
+    """Switch the stub through its fault modes via the control file."""
+    def setmode(m):
+        with open(mode_file, "w") as f:
+            f.write(m + "\n")
+    thim = url + "/metadata/THIM/amd/certification"
+    setmode("500")
+    check(get(thim, {"Metadata": "true"})[0] == 500, "mode 500")
+    setmode("404")
+    check(get(thim, {"Metadata": "true"})[0] == 404, "mode 404")
+    for m in ("garbage", "stale-tcb"):
+        setmode(m)
+        cmd_thim_mode(url, m, vcek_path)
+    setmode("truncated")
+    try:
+        status, body = get(thim, {"Metadata": "true"})
+        fail("truncated mode gave a whole body (%d, %d bytes)" % (status, len(body)))
+    except Exception as e:  # http.client.IncompleteRead
+        check("IncompleteRead" in type(e).__name__ or "Incomplete" in str(e), "short read: %r" % e)
+    setmode("ok")
+    check(get(thim, {"Metadata": "true"})[0] == 200, "mode ok")
+    print("OK THIM fault modes")
+
+
 def cmd_http_status(url, *hdrs):
     headers = dict(h.split(":", 1) for h in hdrs)
     status, _ = get(url, headers)
     print(status)
 
 
+def cmd_imds_basic(url):
+    thim = url + "/metadata/THIM/amd/certification"
+    check(get(thim)[0] == 400, "THIM without Metadata header: 400")
+    check(get(thim, {"Metadata": "false"})[0] == 400, "THIM with Metadata: false: 400")
+    check(get(url + "/metadata/instance", {"Metadata": "true"})[0] == 404, "other path: 404")
+    check(get(thim, {"Metadata": "true"})[0] == 200, "THIM with Metadata: true: 200")
+    print("OK IMDS header and path rules")
+
+
 def main():
+    """Several commands per process (python start-up dominates): CMD ARGS :: CMD ARGS."""
     cmds = {"report": cmd_report, "expect-fail": cmd_expect_fail, "thim": cmd_thim,
-            "http-status": cmd_http_status,
+            "http-status": cmd_http_status, "imds-basic": cmd_imds_basic, "thim-modes": cmd_thim_modes,
             "quote-signer": cmd_quote_signer, "thim-mode": cmd_thim_mode}
-    if len(sys.argv) < 2 or sys.argv[1] not in cmds:
+    args = sys.argv[1:]
+    if not args:
         fail(__doc__)
-    cmds[sys.argv[1]](*sys.argv[2:])
+    while args:
+        cut = args.index("::") if "::" in args else len(args)
+        one, args = args[:cut], args[cut + 1:]
+        if not one or one[0] not in cmds:
+            fail(__doc__)
+        cmds[one[0]](*one[1:])
 
 
 if __name__ == "__main__":

@@ -15,9 +15,9 @@ import traceback
 from . import report as rpt
 from . import tpm as T
 from .products import tcbm
+from .variants import IMDS_MODES
 
 THIM_PATH = "/metadata/THIM/amd/certification"
-IMDS_MODES = ("ok", "500", "404", "garbage", "truncated", "slow", "hang", "stale-tcb")
 
 
 def log(msg):
