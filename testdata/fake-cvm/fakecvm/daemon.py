@@ -14,7 +14,7 @@ import traceback
 
 from . import report as rpt
 from . import tpm as T
-from .products import tcbm
+from .pki import thim_json
 from .variants import IMDS_MODES
 
 THIM_PATH = "/metadata/THIM/amd/certification"
@@ -48,10 +48,20 @@ class Paravisor:
         with open(os.path.join(d, "pki", "vcek.key"), "rb") as f:
             self.vcek_key = f.read()
         self.secret = bytes.fromhex(st["nv_secret"])
-        self.period = float(st["refresh_period"])
+        self.default_period = float(st["refresh_period"])
         # The report written at start counts as the first generation.
         self.last = time.monotonic()
         self.refreshes = 0
+
+    @property
+    def period(self):
+        """DIR/refresh-period, when present, overrides --refresh-period at once
+        (lets tests check the rate limit without racing the clock)."""
+        try:
+            with open(os.path.join(self.d, "refresh-period")) as f:
+                return float(f.read().strip())
+        except (OSError, ValueError):
+            return self.default_period
 
     def read_user_data(self, tpm):
         try:
@@ -72,6 +82,7 @@ class Paravisor:
     def maybe_refresh(self, up):
         now = time.monotonic()
         if now - self.last < self.period:
+            log("NV_Read at offset 0 within the refresh period: previous report")
             return
         self.last = now
         try:
@@ -177,15 +188,11 @@ def serve_ctrl(d, stop):
 
 def make_imds_handler(d, st, stop):
     pki = os.path.join(d, "pki")
-    read = lambda n: open(os.path.join(pki, n)).read()  # noqa: E731
 
     def body_for(mode):
-        vcek, t = read("vcek.pem"), tcbm(st["product"], st["reported_tcb"])
         if mode == "stale-tcb":
-            vcek, t = read("vcek-stale.pem"), tcbm(st["product"], st["stale_tcb"])
-        obj = {"vcekCert": vcek, "tcbm": t.upper(),
-               "certificateChain": read("ask.pem") + read("ark.pem"), "cacheControl": "86400"}
-        return json.dumps(obj, separators=(",", ":")).encode()
+            return thim_json(pki, st["product"], st["stale_tcb"], "vcek-stale.pem")
+        return thim_json(pki, st["product"], st["reported_tcb"])
 
     class Handler(http.server.BaseHTTPRequestHandler):
         server_version = "fake-imds/1"

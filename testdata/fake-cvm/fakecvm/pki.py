@@ -8,7 +8,7 @@ import json
 import os
 import subprocess
 
-from .products import PRODUCTS, tcb_bytes
+from .products import PRODUCTS, tcb_bytes, tcbm
 
 AMD_DN = "/OU=Engineering/C=US/L=Santa Clara/ST=CA/O=Advanced Micro Devices"
 PSS = ["-sigopt", "rsa_padding_mode:pss", "-sigopt", "rsa_pss_saltlen:48",
@@ -151,12 +151,24 @@ def reissue_vcek(out, product, tcb, chip_id, name, days=2557):
     os.unlink(ext)
 
 
+def thim_json(out, product, tcb, vcek_name="vcek.pem"):
+    """The IMDS THIM body for this PKI (formats.md §4): members in Azure's
+    order, chain = ASK then ARK, tcbm = TCB as a LE u64 in 16 hex digits
+    (upper case; the real service's case is unknown)."""
+    rd = lambda n: open(os.path.join(out, n)).read()  # noqa: E731
+    obj = {"vcekCert": rd(vcek_name), "tcbm": tcbm(product, tcb).upper(),
+           "certificateChain": rd("ask.pem") + rd("ark.pem"), "cacheControl": "86400"}
+    return json.dumps(obj, separators=(",", ":")).encode()
+
+
 def write_meta(out, cfg):
     """pki.json: what gen-report needs to make reports matching this VCEK."""
     meta = dict(cfg)
     meta["chip_id"] = cfg["chip_id"].hex()
     with open(os.path.join(out, "pki.json"), "w") as f:
         json.dump(meta, f, indent=1, sort_keys=True)
+    with open(os.path.join(out, "thim.json"), "wb") as f:
+        f.write(thim_json(out, cfg["product"], cfg["reported_tcb"]))
 
 
 def read_meta(out):
@@ -166,4 +178,4 @@ def read_meta(out):
     return meta
 
 
-__all__ = ["make_pki", "reissue_vcek", "write_meta", "read_meta", "vcek_extension_lines", "tcb_bytes"]
+__all__ = ["make_pki", "thim_json", "reissue_vcek", "write_meta", "read_meta", "vcek_extension_lines", "tcb_bytes"]
