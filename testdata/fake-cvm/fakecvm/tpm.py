@@ -72,11 +72,12 @@ def command(cc, handles, params, auth=None):
     return struct.pack(">HII", tag, 10 + len(body), cc) + body
 
 
-def parse_nv_read(cmd):
-    """(nvIndex, offset) of a TPM2_NV_Read command, or None if not one."""
+def nv_read_fields(cmd):
+    """(nvIndex, size, offset, position of size in cmd) of a TPM2_NV_Read
+    command, or None if not one (or malformed: then swtpm answers it)."""
     if len(cmd) < 22:
         return None
-    tag, size, cc = struct.unpack(">HII", cmd[:10])
+    tag, _size, cc = struct.unpack(">HII", cmd[:10])
     if cc != CC_NV_READ:
         return None
     nv_index = struct.unpack(">I", cmd[14:18])[0]
@@ -86,8 +87,31 @@ def parse_nv_read(cmd):
         pos = 22 + auth_size
     if pos + 4 > len(cmd):
         return None
-    _size, offset = struct.unpack(">HH", cmd[pos:pos + 4])
-    return nv_index, offset
+    size, offset = struct.unpack(">HH", cmd[pos:pos + 4])
+    return nv_index, size, offset, pos
+
+
+def parse_nv_read(cmd):
+    """(nvIndex, offset) of a TPM2_NV_Read command, or None if not one."""
+    f = nv_read_fields(cmd)
+    return None if f is None else (f[0], f[2])
+
+
+def parse_rsa_public(buf, pos):
+    """(objectAttributes, modulus) of an RSA TPMT_PUBLIC at buf[pos:]."""
+    typ, _name_alg, attrs = struct.unpack(">HHI", buf[pos:pos + 8])
+    pos += 8
+    plen = struct.unpack(">H", buf[pos:pos + 2])[0]
+    pos += 2 + plen
+    if typ != 0x0001:
+        raise ValueError("not an RSA key")
+    sym = struct.unpack(">H", buf[pos:pos + 2])[0]
+    pos += 2 if sym == 0x0010 else 6
+    scheme = struct.unpack(">H", buf[pos:pos + 2])[0]
+    pos += 2 if scheme == 0x0010 else 4
+    pos += 2 + 4                   # keyBits, exponent
+    n = struct.unpack(">H", buf[pos:pos + 2])[0]
+    return attrs, buf[pos + 2:pos + 2 + n]
 
 
 class Tpm:
@@ -139,20 +163,7 @@ class Tpm:
         rc, rsp = self.call(command(CC_READPUBLIC, [handle], b""))
         if rc:
             raise TpmError("ReadPublic 0x%08x" % handle, rc)
-        pos = 12                       # skip header and TPM2B_PUBLIC.size
-        typ, _name_alg, attrs = struct.unpack(">HHI", rsp[pos:pos + 8])
-        pos += 8
-        plen = struct.unpack(">H", rsp[pos:pos + 2])[0]
-        pos += 2 + plen
-        if typ != 0x0001:
-            raise ValueError("object 0x%08x is not RSA" % handle)
-        sym = struct.unpack(">H", rsp[pos:pos + 2])[0]
-        pos += 2 if sym == 0x0010 else 6
-        scheme = struct.unpack(">H", rsp[pos:pos + 2])[0]
-        pos += 2 if scheme == 0x0010 else 4
-        pos += 2 + 4                   # keyBits, exponent
-        n = struct.unpack(">H", rsp[pos:pos + 2])[0]
-        return attrs, rsp[pos + 2:pos + 2 + n]
+        return parse_rsa_public(rsp, 12)   # skip header and TPM2B_PUBLIC.size
 
 
 def connect_unix(path, timeout=30.0):
