@@ -262,6 +262,7 @@ def cmd_imds_basic(url):
     thim = url + "/metadata/THIM/amd/certification"
     check(get(thim)[0] == 400, "THIM without Metadata header: 400")
     check(get(thim, {"Metadata": "false"})[0] == 400, "THIM with Metadata: false: 400")
+    check(get(thim, {"Metadata": "true", "X-Forwarded-For": "10.0.0.1"})[0] == 400, "proxied: 400")
     check(get(url + "/metadata/instance", {"Metadata": "true"})[0] == 404, "other path: 404")
     check(get(thim, {"Metadata": "true"})[0] == 200, "THIM with Metadata: true: 200")
     print("OK IMDS header and path rules")

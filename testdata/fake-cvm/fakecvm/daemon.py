@@ -218,6 +218,9 @@ def make_imds_handler(d, st, stop):
                 return self.send(404, b'{"error":"Not found"}')
             if self.headers.get("Metadata", "").lower() != "true":
                 return self.send(400, b'{"error":"Bad request. Required metadata header not specified"}')
+            # IMDS refuses proxied requests (its SSRF protection).
+            if self.headers.get("X-Forwarded-For") is not None:
+                return self.send(400, b'{"error":"Bad request. X-Forwarded-For header is not allowed"}')
             if mode == "500":
                 return self.send(500, b'{"error":"Internal server error"}')
             if mode == "404":
