@@ -165,6 +165,18 @@ s.sendall(bytes.fromhex("80010000000c0000017b"))   # header of GetRandom, body m
 s.close()
 EOF
 t tpm2_getrandom 8 >/dev/null || fail "proxy wedged after a half command"
+# the guest cannot stop/reset the vTPM or change locality through the control channel
+"$PY" - "$D/tpm.sock.ctrl" <<'EOF'
+import socket, struct, sys
+def ctrl(req):
+    s = socket.socket(socket.AF_UNIX); s.settimeout(10); s.connect(sys.argv[1])
+    s.sendall(req); rsp = s.recv(64); s.close()
+    return struct.unpack(">I", rsp[:4])[0]
+assert ctrl(struct.pack(">I", 0x0E)) != 0, "CMD_STOP relayed"
+assert ctrl(struct.pack(">IB", 0x05, 3)) != 0, "locality 3 accepted"
+assert ctrl(struct.pack(">IB", 0x05, 0)) == 0, "locality 0 refused"
+EOF
+t tpm2_getrandom 8 >/dev/null || fail "TPM gone after control commands"
 
 # --- deliberately broken reports from gen-report are really broken
 echo "=== gen-report"

@@ -7,6 +7,7 @@ import os
 import select
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -143,7 +144,18 @@ def serve_tpm(d, para, stop):
     return ls
 
 
-def serve_ctrl(d, stop):
+# swtpm control commands a guest may use through the relay: tcti-swtpm's
+# CMD_SET_LOCALITY (locality 0 only: an Azure guest cannot reach the
+# localities that extend or reset PCR 17-22) and read-only queries. CMD_INIT,
+# CMD_SHUTDOWN, CMD_STOP, state blobs...: a real guest cannot reset or stop
+# the paravisor's vTPM.
+CTRL_SET_LOCALITY = 0x05
+CTRL_READ_ONLY = {0x01, 0x04, 0x0F, 0x12}   # GET_CAPABILITY, GET_TPMESTABLISHED, GET_CONFIG, GET_INFO
+PTM_BAD_PARAMETER = 3
+PTM_BAD_ORDINAL = 10
+
+
+def serve_ctrl(d, stop, passthrough=False):
     """Relay `<tcti path>.ctrl` to swtpm's control socket (tcti-swtpm sets the
     locality there at init and fails without it)."""
     path = os.path.join(d, "tpm.sock.ctrl")
@@ -155,8 +167,26 @@ def serve_ctrl(d, stop):
     def pump(conn):
         up = None
         try:
-            up = T.connect_unix(up_path, timeout=30)
             conn.settimeout(30)
+            head = T.recv_exact(conn, 4)
+            if head is None:
+                return
+            cmd = struct.unpack(">I", head)[0]
+            if cmd == CTRL_SET_LOCALITY:
+                loc = T.recv_exact(conn, 1)
+                if loc is None:
+                    return
+                head += loc
+                if loc != b"\x00" and not passthrough:
+                    log("ctrl: locality %d refused" % loc[0])
+                    conn.sendall(struct.pack(">I", PTM_BAD_PARAMETER))
+                    return
+            elif cmd not in CTRL_READ_ONLY and not passthrough:
+                log("ctrl: command 0x%x refused" % cmd)
+                conn.sendall(struct.pack(">I", PTM_BAD_ORDINAL))
+                return
+            up = T.connect_unix(up_path, timeout=30)
+            up.sendall(head)
             socks = [conn, up]
             while True:
                 r, _, _ = select.select(socks, [], [], 30)
@@ -251,7 +281,7 @@ def run(d):
     stop = threading.Event()
     para = Paravisor(d, st)
     ls_tpm = serve_tpm(d, para, stop)
-    ls_ctrl = serve_ctrl(d, stop)
+    ls_ctrl = serve_ctrl(d, stop, passthrough=bool(st.get("ctrl_passthrough")))
     httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), make_imds_handler(d, st, stop))
     httpd.daemon_threads = True
     port = httpd.server_address[1]
