@@ -14,6 +14,7 @@
  * only the pin of THAT product may anchor it. */
 #include "verify.h"
 
+#include <pthread.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -28,7 +29,7 @@ typedef struct cand {
 } cand;
 
 /* Chain results are cached by the certificates' hashes and the time, so a
- * batch of bundles from one host verifies the chain once. */
+ * batch of bundles from one host verifies the chain once (thread-safe). */
 typedef struct chain_cache {
     bool used;
     uint8_t key[32];
@@ -39,6 +40,7 @@ typedef struct chain_cache {
 } chain_cache;
 static chain_cache cache[32];
 static size_t cache_next;
+static pthread_mutex_t cache_lock = PTHREAD_MUTEX_INITIALIZER;
 
 static void cert_cn(X509 *x, char *buf, size_t n)
 {
@@ -353,6 +355,7 @@ void cvm_link_amd_chain(cvm_verify *v)
     char why[512] = "";
     X509 *ask = NULL;
     int ok = -1;
+    pthread_mutex_lock(&cache_lock);
     for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
         chain_cache *e = &cache[i];
         if (!e->used || e->t != v->vtime || memcmp(e->key, key, 32) != 0)
@@ -369,8 +372,10 @@ void cvm_link_amd_chain(cvm_verify *v)
             ok = -1; /* cannot happen with the same key; verify again */
         break;
     }
+    pthread_mutex_unlock(&cache_lock);
     if (ok < 0) {
         ok = verify_store(v, leaf, ark, untrusted, &ask, why, sizeof why);
+        pthread_mutex_lock(&cache_lock);
         chain_cache *e = &cache[cache_next++ % (sizeof cache / sizeof cache[0])];
         memset(e, 0, sizeof *e);
         e->used = true;
@@ -380,6 +385,7 @@ void cvm_link_amd_chain(cvm_verify *v)
         if (ok)
             cvm_cert_sha256(ask, e->ask_sha256);
         snprintf(e->reason, sizeof e->reason, "%s", why);
+        pthread_mutex_unlock(&cache_lock);
     }
     sk_X509_free(untrusted);
     anchor->used = true;

@@ -63,6 +63,16 @@ static int load_dir(cvm_verify *v, char *errbuf, size_t errlen)
         if (load_file(&v->in[i], path, errbuf, errlen) != 0)
             return -1;
     }
+    /* an extracted bundle names the HCL report report.bin */
+    if (!v->in[CVM_IN_HCL].present) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/report.bin", v->opts.dir);
+        v->in[CVM_IN_HCL].name = "report.bin";
+        if (load_file(&v->in[CVM_IN_HCL], path, errbuf, errlen) != 0)
+            return -1;
+        if (!v->in[CVM_IN_HCL].present)
+            v->in[CVM_IN_HCL].name = "snp_report.bin";
+    }
     return 0;
 }
 
