@@ -208,8 +208,8 @@ void cvm_link_ak_binding(cvm_verify *v)
         json_object_set_new(d, "quote_qualified_signer", json_string(qs));
     }
     if (checked[0])
-        cvm_link_set(v, L, CVM_ST_PASS, "%s equals HCLAkPub (RSA-%d) of the runtime JSON", checked,
-                     EVP_PKEY_get_bits(hk));
+        cvm_link_set(v, L, CVM_ST_PASS, "%s %s HCLAkPub (RSA-%d) of the runtime JSON", checked,
+                     strstr(checked, " and ") ? "equal" : "equals", EVP_PKEY_get_bits(hk));
     else
         cvm_link_set(v, L, CVM_ST_PASS,
                      "no separate AK file (akpub.pem / ak.pub); the quote is checked with HCLAkPub itself (RSA-%d)",

@@ -418,6 +418,6 @@ void cvm_link_amd_chain(cvm_verify *v)
     }
     char vt[40];
     cvm_time_format(v->vtime, vt, sizeof vt);
-    cvm_link_set(v, L, CVM_ST_PASS, "%s <- %s <- %s (%s, %s), RSA-PSS SHA-384, valid at %s",
-                 v->leaf_is_vlek ? "VLEK" : "VCEK", icn, acn, anchor->name, anchor->source, vt);
+    cvm_link_set(v, L, CVM_ST_PASS, "%s <- %s <- %s, RSA-PSS SHA-384, valid at %s; anchored by %s (%s)",
+                 v->leaf_is_vlek ? "VLEK" : "VCEK", icn, acn, vt, anchor->name, anchor->source);
 }

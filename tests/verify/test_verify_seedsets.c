@@ -95,7 +95,7 @@ static void every_seed_set(void **state)
             for (int l = 0; l < CVM_L_COUNT; l++)
                 if (cvm_link_mandatory(v, l))
                     vt_assert_st(v, cvm_link_id(l), "pass");
-            vt_assert_reason_has(v, "amd.chain", "ARK-Milan (ARK-Milan, built-in pin)");
+            vt_assert_reason_has(v, "amd.chain", "anchored by ARK-Milan (built-in pin)");
         }
         vt_free(v);
         n++;
