@@ -238,9 +238,15 @@ checkb "$K/x.tar" 2 bundle.manifest=pass quote.binding=pass seal=fail -- --nonce
 # vcek.pem swapped for another valid chain file (one more newline) and the
 # manifest updated to match: the binding digest in quote #1 breaks
 cp "$K/m/vcek.pem" "$K/vcek.good"; printf '\n' >> "$K/m/vcek.pem"
-mkbundle "$K/y.tar" >/dev/null
+# (sealed again, so only the binding can notice)
+SEALY=$(mkbundle "$K/y.tar")
+cp "$K/m/seal.msg" "$K/seal.msg.good"; cp "$K/m/seal.sig" "$K/seal.sig.good"
+timeout 30 tpm2_quote -Q -c 0x81000003 -l sha256:0 -q "$SEALY" -g sha256 -m "$K/m/seal.msg" -s "$K/m/seal.sig"
 mktar "$K/y.tar"
-checkb "$K/y.tar" 2 bundle.manifest=pass amd.chain=pass quote.binding=fail seal=fail -- --nonce "$BN" "${A[@]}"
+checkb "$K/y.tar" 2 bundle.manifest=pass amd.chain=pass quote.binding=fail quote.nonce=skip -- --nonce "$BN" "${A[@]}"
+python3 -c 'import json,sys; r=json.load(open(sys.argv[1])); f=[l["id"] for l in r["links"] if l["status"]=="fail"]; sys.exit(f!=["quote.binding"])' "$D/out.json" \
+  && ok || bad "re-sealed bundle with a changed vcek.pem: more than quote.binding failed"
+cp "$K/seal.msg.good" "$K/m/seal.msg"; cp "$K/seal.sig.good" "$K/m/seal.sig"
 cp "$K/vcek.good" "$K/m/vcek.pem"; cp "$K/manifest.good" "$K/m/manifest.json"
 # the manifest lies about fresh_report semantics: another nonce in user-data
 mkbundle "$K/z.tar" 'man["nonce"]["source"] = "random"' >/dev/null
