@@ -28,6 +28,7 @@ static void usage(FILE *f)
             "  --policy FILE        policy JSON (spec/policy.md)\n"
             "  --at RFC3339         verify as of this time (e.g. 2026-01-01T00:00:00Z); default now\n"
             "  --json               JSON report on stdout (spec/verify.md)\n"
+            "  --html FILE          also write a self-contained HTML report to FILE\n"
             "  --quiet              print only the verdict line\n"
             "  --help, --version\n"
             "\n"
@@ -67,6 +68,7 @@ int main(int argc, char **argv)
         return CVM_EXIT_USAGE;
     cvm_verify_init(v);
     bool json = false, quiet = false;
+    const char *html = NULL;
     const char *s;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
             json = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
+        } else if ((s = optval(argc, argv, &i, "--html"))) {
+            html = s;
         } else if ((s = optval(argc, argv, &i, "--dir"))) {
             v->opts.dir = s;
         } else if ((s = optval(argc, argv, &i, "--nonce"))) {
@@ -134,6 +138,13 @@ int main(int argc, char **argv)
         cvm_verify_free(v);
         free(v);
         return CVM_EXIT_USAGE;
+    }
+    if (html) {
+        FILE *hf = fopen(html, "w");
+        if (!hf || cvm_report_html(v, hf) != 0 || fclose(hf) != 0) {
+            fprintf(stderr, "cvm-verify: --html %s: cannot write\n", html);
+            rc = CVM_EXIT_USAGE;
+        }
     }
     if (json) {
         json_t *j = cvm_report_json(v);

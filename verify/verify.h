@@ -282,6 +282,8 @@ void cvm_link_timestamp(cvm_verify *v);
 /* ---- reports ---- */
 /* JSON report (spec/verify.md §7). New reference. */
 json_t *cvm_report_json(const cvm_verify *v);
+/* Self-contained HTML page (--html). 0, or -1 on a write error. */
+int cvm_report_html(const cvm_verify *v, FILE *f);
 /* Text report to f; colour when `colour`; only the verdict when `quiet`. */
 void cvm_report_text(const cvm_verify *v, FILE *f, bool colour, bool quiet);
 

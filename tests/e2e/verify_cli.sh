@@ -68,6 +68,24 @@ assert len(used) == 1 and used[0]["name"] == "ARK-Milan" and used[0]["spki_sha25
 assert r["summary"]["product"] == "Milan" and r["summary"]["reported_tcb"]["microcode"] == 115
 assert any("paravisor" in s for s in r["limitations"])
 PY
+  expect_rc 2 "--html on a negative set" "$BIN" --dir "$S/trustee-hcl-2024-01-29-milan-rv2--neg-report-bitflip-measurement" \
+    --nonce "$N" --html "$T/r.html" --quiet
+  python3 - "$T/r.html" <<'PY' && ok || bad "HTML report"
+import html.parser, sys
+class P(html.parser.HTMLParser):
+    def __init__(s):
+        super().__init__(); s.stack = []; s.fail_rows = 0
+    def handle_starttag(s, t, a):
+        if t == "tr" and ("class", "fail") in a: s.fail_rows += 1
+        if t not in ("meta", "br"): s.stack.append(t)
+    def handle_endtag(s, t):
+        assert s.stack and s.stack[-1] == t, (t, s.stack[-3:]); s.stack.pop()
+text = open(sys.argv[1]).read()
+p = P(); p.feed(text)
+assert p.stack == [] and p.fail_rows == 1, (p.stack, p.fail_rows)
+assert "Verdict: invalid" in text and "snp.signature" in text and "<script" not in text and "http" not in text.lower().replace("http-equiv", "")
+PY
+  expect_rc 3 "--html unwritable" "$BIN" --dir "$P" --nonce "$N" --html "$T/nodir/r.html"
   expect_rc 0 "--quiet" "$BIN" --dir "$P" --nonce "$N" --quiet
   [ "$(wc -l < "$T/out")" -eq 1 ] && ok || bad "--quiet printed more than one line"
   expect_rc 0 "--at explicit" "$BIN" --dir "$P" --nonce "$N" --json --at 2026-06-01T00:00:00Z
