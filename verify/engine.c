@@ -166,7 +166,8 @@ bool cvm_link_need(cvm_verify *v, int link, int input)
     }
     in->blamed_by = link;
     char eb[512];
-    cvm_link_set(v, link, CVM_ST_FAIL, "%s is malformed: %s", in->name,
+    cvm_link_set(v, link, CVM_ST_FAIL, "%s is %s: %s", in->name,
+                 in->rc == CVM_E_UNSUPPORTED ? "not supported" : in->rc == CVM_E_LIMIT ? "too large" : "malformed",
                  cvm_err_format(&in->err, eb, sizeof eb));
     json_t *d = cvm_link_details(v, link);
     json_t *e = json_object();

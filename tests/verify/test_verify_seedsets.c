@@ -637,6 +637,26 @@ static void every_byte_flip(void **state)
     print_message("%zu single-byte variants judged\n", runs);
 }
 
+/* An Azure TDX HCL report is recognised and refused by name, not misread */
+static void tdx_hcl_refused(void **state)
+{
+    (void)state;
+    CVM_VECTOR_OR_SKIP(src, "azure-hcl-tdx/kinvolk/hcl-report-tdx.bin");
+    char s[1024];
+    snprintf(s, sizeof s, "%s", src);
+    const char *d = cvm_test_tmpdir();
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", d);
+    assert_int_equal(cvm_test_sh("cp '%s' '%s/snp_report.bin'", s, dir), 0);
+    cvm_verify *v = vt_run(dir, NULL);
+    assert_int_equal(vt_rc, 2);
+    assert_string_equal(vt_fails(v), "snp.signature");
+    vt_assert_reason_has(v, "snp.signature", "not supported");
+    vt_assert_reason_has(v, "snp.signature", "only SEV-SNP");
+    vt_assert_st(v, "hcl.binding", "skip");
+    vt_free(v);
+}
+
 static void usage_errors(void **state)
 {
     (void)state;
@@ -699,6 +719,7 @@ int main(void)
         cmocka_unit_test(policy_rules),
         cmocka_unit_test(hostile_files),
         cmocka_unit_test(every_byte_flip),
+        cmocka_unit_test(tdx_hcl_refused),
         cmocka_unit_test(usage_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
