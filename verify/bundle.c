@@ -264,6 +264,13 @@ void cvm_bundle_nonce(cvm_verify *v)
         cvm_link_set(v, L, CVM_ST_FAIL, "the --nonce (%zu bytes) is not the nonce bound into the quote", v->opts.nonce_len);
         return;
     }
+    if (m->nonce_source != CVM_NONCE_AUDITOR) {
+        /* the auditor's nonce matches, but the collector recorded that it
+         * made the nonce itself: one of the two is wrong */
+        cvm_link_set(v, L, CVM_ST_WARN, "the --nonce is the one bound into quote #1, but manifest.json marks it "
+                     "\"random\" (made by the collector): if you did not issue it, freshness is unproven");
+        return;
+    }
     cvm_link_set(v, L, CVM_ST_PASS, "the --nonce is the one bound into quote #1%s",
                  report_fresh ? "; the SNP report was also refreshed with it (user-data)" : "");
 }
