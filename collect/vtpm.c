@@ -43,7 +43,12 @@ struct cvm_vtpm {
     ESYS_CONTEXT *esys;
     uint32_t last_rc;
     uint32_t nv_buffer_max; /* 0 until asked */
+    /* ESYS_TR of the AK, looked up once (each lookup costs a ReadPublic) */
+    uint32_t ak_handle;
+    ESYS_TR ak_tr;
 };
+
+static int ak_tr(cvm_vtpm *t, uint32_t handle, ESYS_TR *out, cvm_err *err);
 
 #define PROXY_MAGIC 0x637663746963ull /* "cvctic" */
 
@@ -166,6 +171,7 @@ int cvm_vtpm_open(cvm_vtpm **out, const char *tcti, FILE *trace, cvm_err *err)
         free(t);
         return e;
     }
+    t->ak_tr = ESYS_TR_NONE;
     proxy_tcti *p = &t->proxy;
     p->common.v1.magic = PROXY_MAGIC;
     p->common.v1.version = 2;
@@ -564,19 +570,35 @@ out:
     return rcode;
 }
 
+static int ak_tr(cvm_vtpm *t, uint32_t handle, ESYS_TR *out, cvm_err *err)
+{
+    if (t->ak_tr != ESYS_TR_NONE && t->ak_handle == handle) {
+        *out = t->ak_tr;
+        return CVM_OK;
+    }
+    if (t->ak_tr != ESYS_TR_NONE)
+        Esys_TR_Close(t->esys, &t->ak_tr);
+    t->ak_tr = ESYS_TR_NONE;
+    TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, out);
+    if (rc != TSS2_RC_SUCCESS)
+        return tss_fail(t, err, rc, "ak", "no key at persistent handle 0x%08x", handle);
+    t->ak_tr = *out;
+    t->ak_handle = handle;
+    return CVM_OK;
+}
+
 int cvm_vtpm_ak_read(cvm_vtpm *t, uint32_t handle, cvm_vtpm_ak *out, cvm_err *err)
 {
     memset(out, 0, sizeof *out);
     ESYS_TR ak;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ak);
-    if (rc != TSS2_RC_SUCCESS)
-        return tss_fail(t, err, rc, "ak", "no key at persistent handle 0x%08x", handle);
+    int e0 = ak_tr(t, handle, &ak, err);
+    if (e0)
+        return e0;
     TPM2B_PUBLIC *pub = NULL;
     TPM2B_NAME *name = NULL, *qn = NULL;
-    rc = Esys_ReadPublic(t->esys, ak, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name, &qn);
+    TSS2_RC rc = Esys_ReadPublic(t->esys, ak, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &pub, &name, &qn);
     Esys_Free(name);
     Esys_Free(qn);
-    Esys_TR_Close(t->esys, &ak);
     if (rc != TSS2_RC_SUCCESS)
         return tss_fail(t, err, rc, "ak", "ReadPublic of 0x%08x failed", handle);
     out->pub = *pub;
@@ -616,17 +638,17 @@ int cvm_vtpm_quote(cvm_vtpm *t, uint32_t ak_handle, const TPML_PCR_SELECTION *se
         return cvm_err_set(err, CVM_E_LIMIT, "tpm", "qualifying_data", CVM_NO_OFFSET, "%zu bytes is too long",
                            qlen);
     ESYS_TR ak;
-    TSS2_RC rc = Esys_TR_FromTPMPublic(t->esys, ak_handle, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &ak);
-    if (rc != TSS2_RC_SUCCESS)
-        return tss_fail(t, err, rc, "ak", "no key at persistent handle 0x%08x", ak_handle);
+    int e0 = ak_tr(t, ak_handle, &ak, err);
+    if (e0)
+        return e0;
     TPM2B_DATA qd = {.size = (uint16_t)qlen};
     if (qlen)
         memcpy(qd.buffer, qdata, qlen);
     TPMT_SIG_SCHEME scheme = {.scheme = TPM2_ALG_NULL}; /* the key's own scheme */
     TPM2B_ATTEST *quoted = NULL;
     TPMT_SIGNATURE *sig = NULL;
-    rc = Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qd, &scheme, sel, &quoted, &sig);
-    Esys_TR_Close(t->esys, &ak);
+    TSS2_RC rc =
+        Esys_Quote(t->esys, ak, ESYS_TR_PASSWORD, ESYS_TR_NONE, ESYS_TR_NONE, &qd, &scheme, sel, &quoted, &sig);
     if (rc != TSS2_RC_SUCCESS)
         return tss_fail(t, err, rc, "quote", "TPM2_Quote with the AK at 0x%08x failed", ak_handle);
     int rcode = CVM_OK;
@@ -649,6 +671,7 @@ int cvm_vtpm_quote(cvm_vtpm *t, uint32_t ak_handle, const TPML_PCR_SELECTION *se
     memcpy(out->attest, quoted->attestationData, quoted->size);
     out->attest_len = quoted->size;
     memcpy(out->sig, sbuf, soff);
+    out->sig_hash = sig->signature.any.hashAlg;
     out->sig_len = soff;
 out:
     Esys_Free(quoted);

@@ -97,6 +97,7 @@ typedef struct cvm_vtpm_quoted {
     uint8_t *sig;
     size_t sig_len;
     TPMS_ATTEST info; /* unmarshalled attest, for pcrDigest and clockInfo */
+    uint16_t sig_hash; /* the signature's hash alg (= the one pcrDigest uses) */
 } cvm_vtpm_quoted;
 int cvm_vtpm_quote(cvm_vtpm *t, uint32_t ak_handle, const TPML_PCR_SELECTION *sel,
                    const uint8_t *qdata, size_t qlen, cvm_vtpm_quoted *out, cvm_err *err);
