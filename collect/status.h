@@ -14,6 +14,7 @@ enum cvm_collect_exit {
     CVM_EXIT_INCONSISTENT = 8 /* PCRs kept changing during the quote, or PCR23 and the runtime log disagree */
 };
 
-#define CVM_RUNTIME_LOG_DEFAULT "/var/lib/cvm-evidence/runtime.cel"
+/* spec/runtime-log.md §5: tmpfs, so the log goes away with PCR23 at reboot */
+#define CVM_RUNTIME_LOG_DEFAULT "/run/cvm-evidence/runtime.cel"
 
 #endif

@@ -3,10 +3,12 @@
 usage: http_stub.py PORTFILE [THIM_JSON [VCEK_DER CHAIN_PEM]]
 The first path segment picks the behaviour: /ok, /e500, /garbage, /big,
 /slow, /nohdr-ok (no Metadata header required). Writes the bound port to
-PORTFILE; GET /hits/<mode> returns how many requests <mode> received."""
+PORTFILE; GET /hits/<mode> returns how many requests <mode> received, GET
+/paths the paths of all other requests, one a line."""
 import http.server, sys, time, collections
 
 hits = collections.Counter()
+paths = []
 files = sys.argv[2:]
 
 def load(i):
@@ -27,6 +29,9 @@ class H(http.server.BaseHTTPRequestHandler):
         parts = self.path.split('/', 2)
         mode = parts[1] if len(parts) > 1 else ''
         rest = '/' + (parts[2] if len(parts) > 2 else '')
+        if mode == 'paths':
+            return self.send(200, '\n'.join(paths).encode(), 'text/plain')
+        paths.append(self.path)
         if mode == 'hits':
             return self.send(200, str(hits[rest.strip('/')]).encode(), 'text/plain')
         hits[mode] += 1
