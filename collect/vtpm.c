@@ -702,74 +702,18 @@ int cvm_vtpm_read_clock(cvm_vtpm *t, TPMS_TIME_INFO *out, cvm_err *err)
     return CVM_OK;
 }
 
-static const struct {
-    const char *name;
-    TPMI_ALG_HASH alg;
-} k_algs[] = {{"sha1", TPM2_ALG_SHA1}, {"sha256", TPM2_ALG_SHA256}, {"sha384", TPM2_ALG_SHA384},
-              {"sha512", TPM2_ALG_SHA512}};
-
-int cvm_vtpm_parse_selection(const char *s, TPML_PCR_SELECTION *sel, cvm_err *err)
+int cvm_vtpm_selection_from(const cvm_pcr_selection *s, TPML_PCR_SELECTION *t)
 {
-    memset(sel, 0, sizeof *sel);
-    const char *colon = s ? strchr(s, ':') : NULL;
-    if (!colon)
-        return cvm_err_set(err, CVM_E_SYNTAX, "--pcrs", "bank", CVM_NO_OFFSET,
-                           "expected BANK:LIST, e.g. sha256:0-23 (got \"%s\")", s ? s : "");
-    TPMI_ALG_HASH alg = 0;
-    for (size_t i = 0; i < sizeof k_algs / sizeof k_algs[0]; i++)
-        if (strlen(k_algs[i].name) == (size_t)(colon - s) && !strncmp(s, k_algs[i].name, (size_t)(colon - s)))
-            alg = k_algs[i].alg;
-    if (!alg)
-        return cvm_err_set(err, CVM_E_UNSUPPORTED, "--pcrs", "bank", 0, "unknown bank \"%.*s\"",
-                           (int)(colon - s), s);
-    uint32_t mask = 0;
-    const char *p = colon + 1;
-    if (!strcmp(p, "all")) {
-        mask = 0xffffff;
-    } else {
-        while (*p) {
-            char *end;
-            errno = 0;
-            unsigned long a = strtoul(p, &end, 10), b;
-            if (end == p || errno || a > 23)
-                return cvm_err_set(err, CVM_E_SYNTAX, "--pcrs", "pcr", (size_t)(p - s), "bad PCR number");
-            b = a;
-            p = end;
-            if (*p == '-') {
-                p++;
-                b = strtoul(p, &end, 10);
-                if (end == p || b > 23 || b < a)
-                    return cvm_err_set(err, CVM_E_SYNTAX, "--pcrs", "pcr", (size_t)(p - s), "bad PCR range");
-                p = end;
-            }
-            for (unsigned long i = a; i <= b; i++)
-                mask |= 1u << i;
-            if (*p == ',')
-                p++;
-            else if (*p)
-                return cvm_err_set(err, CVM_E_SYNTAX, "--pcrs", "pcr", (size_t)(p - s), "unexpected '%c'", *p);
-        }
+    memset(t, 0, sizeof *t);
+    if (s->count == 0 || s->count > TPM2_NUM_PCR_BANKS)
+        return CVM_E_VALUE;
+    t->count = s->count;
+    for (uint32_t i = 0; i < s->count; i++) {
+        if (s->sel[i].size_of_select > TPM2_PCR_SELECT_MAX)
+            return CVM_E_VALUE;
+        t->pcrSelections[i].hash = s->sel[i].hash;
+        t->pcrSelections[i].sizeofSelect = s->sel[i].size_of_select;
+        memcpy(t->pcrSelections[i].pcrSelect, s->sel[i].select, TPM2_PCR_SELECT_MAX);
     }
-    if (!mask)
-        return cvm_err_set(err, CVM_E_VALUE, "--pcrs", "pcr", CVM_NO_OFFSET, "no PCR selected");
-    sel->count = 1;
-    sel->pcrSelections[0].hash = alg;
-    sel->pcrSelections[0].sizeofSelect = 3;
-    sel->pcrSelections[0].pcrSelect[0] = (uint8_t)mask;
-    sel->pcrSelections[0].pcrSelect[1] = (uint8_t)(mask >> 8);
-    sel->pcrSelections[0].pcrSelect[2] = (uint8_t)(mask >> 16);
     return CVM_OK;
-}
-
-int cvm_vtpm_pcr_digest(uint16_t md_alg, const uint8_t *values, size_t len, uint8_t *out)
-{
-    const EVP_MD *md = md_alg == TPM2_ALG_SHA1     ? EVP_sha1()
-                       : md_alg == TPM2_ALG_SHA256 ? EVP_sha256()
-                       : md_alg == TPM2_ALG_SHA384 ? EVP_sha384()
-                       : md_alg == TPM2_ALG_SHA512 ? EVP_sha512()
-                                                   : NULL;
-    unsigned int n = 0;
-    if (!md || !EVP_Digest(values, len, out, &n, md, NULL))
-        return -1;
-    return (int)n;
 }

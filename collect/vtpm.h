@@ -20,6 +20,7 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "err.h"
+#include "tpm.h" /* format/tpm.h: cvm_pcr_selection */
 
 /* formats.md §1.1 */
 #define CVM_NV_HCL_REPORT 0x01400001u
@@ -107,11 +108,8 @@ void cvm_vtpm_quote_free(cvm_vtpm_quoted *q);
  * obfuscated for keys outside the endorsement/platform hierarchies). */
 int cvm_vtpm_read_clock(cvm_vtpm *t, TPMS_TIME_INFO *out, cvm_err *err);
 
-/* Parses a tpm2-tools style single-bank selection "sha256:0-23" or
- * "sha256:0,1,2,7" (also "sha256:all"). Only sha1/sha256/sha384/sha512. */
-int cvm_vtpm_parse_selection(const char *s, TPML_PCR_SELECTION *sel, cvm_err *err);
-/* Digest of the concatenated values with `md_alg` (TPM alg id), as the TPM
- * computes pcrDigest. out must hold 64 bytes; returns the length or -1. */
-int cvm_vtpm_pcr_digest(uint16_t md_alg, const uint8_t *values, size_t len, uint8_t *out);
+/* format/tpm.h's selection (parsed from "sha256:0-23" by
+ * cvm_pcr_selection_from_string) as the TSS type ESAPI takes. */
+int cvm_vtpm_selection_from(const cvm_pcr_selection *s, TPML_PCR_SELECTION *t);
 
 #endif

@@ -498,20 +498,6 @@ static int step_logs(ctx *c, int *lockfd)
 
 /* ---- 5/6, 8: quotes --------------------------------------------------- */
 
-static int to_tss_selection(const cvm_pcr_selection *s, TPML_PCR_SELECTION *t)
-{
-    memset(t, 0, sizeof *t);
-    if (s->count == 0 || s->count > TPM2_NUM_PCR_BANKS)
-        return -1;
-    t->count = s->count;
-    for (uint32_t i = 0; i < s->count; i++) {
-        t->pcrSelections[i].hash = s->sel[i].hash;
-        t->pcrSelections[i].sizeofSelect = s->sel[i].size_of_select;
-        memcpy(t->pcrSelections[i].pcrSelect, s->sel[i].select, CVM_TPM_PCR_SELECT_MAX);
-    }
-    return 0;
-}
-
 /* Quote, then read the PCRs and check they hash to the quote's pcrDigest;
  * a concurrent extend between the two makes us quote again. */
 static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, cvm_pcrs *pcrs, int *attempts)
@@ -528,7 +514,9 @@ static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, 
         const TPMS_QUOTE_INFO *qi = &q->info.attested.quote;
         /* pcrDigest uses the signing scheme's hash (formats.md §5.3) */
         uint8_t d[64];
-        int dl = cvm_vtpm_pcr_digest(q->sig_hash, v.values, v.count * v.digest_size, d);
+        size_t dl = sizeof d;
+        if (cvm_tpm_hash(q->sig_hash, v.values, v.count * v.digest_size, d, &dl))
+            dl = 0;
         bool same_sel = qi->pcrSelect.count == c->tsel.count;
         for (uint32_t i = 0; same_sel && i < c->tsel.count; i++)
             same_sel = qi->pcrSelect.pcrSelections[i].hash == c->tsel.pcrSelections[i].hash &&
@@ -541,7 +529,7 @@ static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, 
                         "the TPM quoted a different PCR selection than %s (bank not allocated?)", c->sel_str);
             return CVM_EXIT_TPM;
         }
-        if (dl > 0 && (size_t)dl == qi->pcrDigest.size && !memcmp(d, qi->pcrDigest.buffer, (size_t)dl)) {
+        if (dl > 0 && dl == qi->pcrDigest.size && !memcmp(d, qi->pcrDigest.buffer, dl)) {
             int e = cvm_pcrs_init(pcrs, &c->sel, c->err);
             if (!e && pcrs->n_values != v.count)
                 e = cvm_err_set(c->err, CVM_E_VALUE, "quote.pcrs", "count", CVM_NO_OFFSET,
@@ -745,7 +733,7 @@ int cvm_collect_run(const cvm_collect_opts *o, cvm_collect_result *res, cvm_err 
         return CVM_EXIT_FAIL;
     }
     if (cvm_pcr_selection_from_string(o->pcrs ? o->pcrs : "sha256:0-23", &c.sel, err) ||
-        cvm_pcr_selection_to_string(&c.sel, c.sel_str, sizeof c.sel_str) || to_tss_selection(&c.sel, &c.tsel)) {
+        cvm_pcr_selection_to_string(&c.sel, c.sel_str, sizeof c.sel_str) || cvm_vtpm_selection_from(&c.sel, &c.tsel)) {
         if (!err->code)
             cvm_err_set(err, CVM_E_VALUE, "--pcrs", "selection", CVM_NO_OFFSET, "unusable PCR selection");
         st = CVM_EXIT_USAGE;

@@ -158,7 +158,9 @@ static void t_pcrs_quote(void **state)
     cvm_err err;
     cvm_err_clear(&err);
     TPML_PCR_SELECTION sel;
-    assert_int_equal(cvm_vtpm_parse_selection("sha256:0-23", &sel, &err), CVM_OK);
+    cvm_pcr_selection fsel;
+    assert_int_equal(cvm_pcr_selection_from_string("sha256:0-23", &fsel, &err), CVM_OK);
+    assert_int_equal(cvm_vtpm_selection_from(&fsel, &sel), CVM_OK);
     assert_int_equal(cvm_vtpm_open(&t, f->tcti, NULL, &err), CVM_OK);
 
     uint8_t d[32];
@@ -178,7 +180,8 @@ static void t_pcrs_quote(void **state)
     uint8_t cat[64], want23[64];
     memset(cat, 0, 32);
     memcpy(cat + 32, d, 32);
-    assert_int_equal(cvm_vtpm_pcr_digest(TPM2_ALG_SHA256, cat, 64, want23), 32);
+    size_t hl = sizeof want23;
+    assert_int_equal(cvm_tpm_hash(TPM2_ALG_SHA256, cat, 64, want23, &hl), CVM_OK);
     assert_memory_equal(p.values + 23 * 32, want23, 32);
 
     uint8_t nonce[32];
@@ -192,7 +195,8 @@ static void t_pcrs_quote(void **state)
     assert_int_equal(q.info.extraData.size, 32);
     assert_memory_equal(q.info.extraData.buffer, nonce, 32);
     uint8_t pd[64];
-    assert_int_equal(cvm_vtpm_pcr_digest(TPM2_ALG_SHA256, p.values, p.count * 32, pd), 32);
+    hl = sizeof pd;
+    assert_int_equal(cvm_tpm_hash(TPM2_ALG_SHA256, p.values, p.count * 32, pd, &hl), CVM_OK);
     assert_memory_equal(q.info.attested.quote.pcrDigest.buffer, pd, 32);
 
     TPMS_TIME_INFO ti;
@@ -229,24 +233,25 @@ static void t_pcrs_quote(void **state)
     cvm_vtpm_pcrs_free(&p);
 }
 
-static void t_selection_parse(void **state)
+static void t_selection_convert(void **state)
 {
     (void)state;
+    cvm_pcr_selection f;
     TPML_PCR_SELECTION s;
     cvm_err err;
     cvm_err_clear(&err);
-    assert_int_equal(cvm_vtpm_parse_selection("sha256:0,1,7,14-15,23", &s, &err), CVM_OK);
+    assert_int_equal(cvm_pcr_selection_from_string("sha256:0,1,7,14-15,23+sha1:2", &f, &err), CVM_OK);
+    assert_int_equal(cvm_vtpm_selection_from(&f, &s), CVM_OK);
+    assert_int_equal(s.count, 2);
+    assert_int_equal(s.pcrSelections[0].hash, TPM2_ALG_SHA256);
+    assert_int_equal(s.pcrSelections[0].sizeofSelect, 3);
     assert_int_equal(s.pcrSelections[0].pcrSelect[0], 0x83);
     assert_int_equal(s.pcrSelections[0].pcrSelect[1], 0xc0);
     assert_int_equal(s.pcrSelections[0].pcrSelect[2], 0x80);
-    assert_int_not_equal(cvm_vtpm_parse_selection("sha256:24", &s, &err), CVM_OK);
-    cvm_err_clear(&err);
-    assert_int_not_equal(cvm_vtpm_parse_selection("md5:1", &s, &err), CVM_OK);
-    assert_string_equal(err.field, "bank");
-    cvm_err_clear(&err);
-    assert_int_not_equal(cvm_vtpm_parse_selection("sha256:5-2", &s, &err), CVM_OK);
-    assert_int_not_equal(cvm_vtpm_parse_selection("sha256:1;2", &s, &err), CVM_OK);
-    assert_int_not_equal(cvm_vtpm_parse_selection("sha256", &s, &err), CVM_OK);
+    assert_int_equal(s.pcrSelections[1].hash, TPM2_ALG_SHA1);
+    assert_int_equal(s.pcrSelections[1].pcrSelect[0], 0x04);
+    f.count = 0;
+    assert_int_not_equal(cvm_vtpm_selection_from(&f, &s), CVM_OK);
 }
 
 int main(void)
@@ -254,7 +259,7 @@ int main(void)
     setvbuf(stdout, NULL, _IONBF, 0);
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(t_bad_tcti),
-        cmocka_unit_test(t_selection_parse),
+        cmocka_unit_test(t_selection_convert),
         cmocka_unit_test_setup_teardown(t_nv, setup, teardown),
         cmocka_unit_test_setup_teardown(t_ak_pem_matches_tpm2_tools, setup, teardown),
         cmocka_unit_test_setup_teardown(t_pcrs_quote, setup, teardown),
