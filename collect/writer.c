@@ -506,6 +506,14 @@ static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, 
         *attempts = a;
         if (cvm_vtpm_quote(c->tpm, CVM_AK_HANDLE, &c->tsel, qdata, 32, q, c->err))
             return tpm_status(c, true);
+        /* test hook: a concurrent extend between the quote and the read-back
+         * (race: first attempt only; race-always: every attempt) */
+        const char *hook = getenv("CVM_COLLECT_TEST_FAIL");
+        if (hook && (!strcmp(hook, "race-always") || (!strcmp(hook, "race") && a == 1))) {
+            uint8_t d[32];
+            memset(d, a, sizeof d);
+            cvm_vtpm_pcr_extend_sha256(c->tpm, 16, d, c->err);
+        }
         cvm_vtpm_pcrs v;
         if (cvm_vtpm_pcr_read(c->tpm, &c->tsel, &v, c->err)) {
             cvm_vtpm_quote_free(q);

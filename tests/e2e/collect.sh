@@ -139,6 +139,22 @@ ta, tb = open(sys.argv[3], "rb").read(), open(sys.argv[4], "rb").read()
 assert len(ta) == len(tb) and len(ta) % 512 == 0
 EOF
 
+# a PCR extended between the quote and the read-back (test hook: PCR16)
+CVM_COLLECT_TEST_FAIL=race C --imds "$CVM_IMDS_URL" --nonce "$NONCE" --runtime-log none --eventlog none \
+    -o "$D/race.tar" >"$D/race.out" 2>"$D/race.err"
+check "a racing extend makes it quote again (2 attempts) and the result checks" \
+    bash -c "[ $? -eq 0 ] && grep -q '^quote_attempts: 2' '$D/race.out' && grep -q 'PCRs changed between the quote' '$D/race.err'"
+mkdir -p "$D/xr" && $T tar -xf "$D/race.tar" -C "$D/xr"
+XR=$(echo "$D"/xr/cvm-evidence-*)
+check "  ... tpm2_checkquote accepts the re-quoted bundle's quote.pcrs" \
+    $T tpm2_checkquote -u "$XR/akpub.pem" -m "$XR/quote.msg" -s "$XR/quote.sig" -f "$XR/quote.pcrs" -g sha256 \
+    -q "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["binding"])' "$XR/manifest.json")" -Q
+CVM_COLLECT_TEST_FAIL=race-always C --imds "$CVM_IMDS_URL" --runtime-log none --eventlog none \
+    -o "$D/race2.tar" >/dev/null 2>"$D/race2.err"
+rc=$?
+check "PCRs that never hold still: exit 8 after 3 quotes, no file" \
+    bash -c "[ $rc -eq 8 ] && grep -q 'PCRs kept changing during 3 quotes' '$D/race2.err' && [ ! -e '$D/race2.tar' ]"
+
 # ---------------------------------------------------------------- 3. --fresh
 C --imds "$CVM_IMDS_URL" --nonce "$NONCE" --fresh --runtime-log none --eventlog none -o "$D/f.tar" >"$D/f.out" 2>"$D/f.err"
 check "--fresh collect exits 0" test $? -eq 0
