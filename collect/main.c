@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <stdarg.h>
 #include <stdbool.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -105,6 +106,33 @@ static int parse_nonce_hex(const char *s, size_t len, uint8_t out[32])
     if (cvm_unhex(s, len, out, 32) != 32)
         return usage_error("the nonce is not valid hex: \"%.*s\"", (int)len, s);
     return 0;
+}
+
+/* manifest.json claims (spec/bundle-v1.md §4.1): UTF-8, at most 1024 bytes.
+ * Checked here so a bad argument fails before the TPM is touched. */
+static bool claim_ok(const char *s)
+{
+    size_t n = strlen(s);
+    if (n > 1024)
+        return false;
+    const unsigned char *p = (const unsigned char *)s;
+    for (size_t i = 0; i < n;) {
+        unsigned c = p[i];
+        size_t k = c < 0x80 ? 0 : (c & 0xe0) == 0xc0 ? 1 : (c & 0xf0) == 0xe0 ? 2 : (c & 0xf8) == 0xf0 ? 3 : 9;
+        if (k == 9 || i + k >= n + (k ? 0 : 1))
+            return false;
+        uint32_t cp = k == 0 ? c : k == 1 ? (c & 0x1f) : k == 2 ? (c & 0x0f) : (c & 0x07);
+        for (size_t j = 1; j <= k; j++) {
+            if ((p[i + j] & 0xc0) != 0x80)
+                return false;
+            cp = cp << 6 | (p[i + j] & 0x3f);
+        }
+        static const uint32_t min[] = {0, 0x80, 0x800, 0x10000};
+        if (cp < min[k] || cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff))
+            return false;
+        i += k + 1;
+    }
+    return true;
 }
 
 static int report_err(const cvm_err *e, int code)
@@ -255,6 +283,10 @@ int main(int argc, char **argv)
     }
     if (!o.out)
         return usage_error("%s", "no output: give -o BUNDLE.tar (or a directory)");
+    const char *claims[][2] = {{"--case-id", o.case_id}, {"--examiner", o.examiner}, {"--note", o.note}};
+    for (size_t i = 0; i < 3; i++)
+        if (claims[i][1] && !claim_ok(claims[i][1]))
+            return usage_error("%s must be valid UTF-8 of at most 1024 bytes", claims[i][0]);
     if (nonce_hex && nonce_file)
         return usage_error("%s", "give --nonce or --nonce-file, not both");
     if (nonce_hex) {

@@ -267,6 +267,10 @@ EOF
 C --nonce abcd -o "$D/e.tar" >/dev/null 2>"$D/e1.err"
 rc=$?
 check "bad nonce size: exit 2 with the rule" bash -c "[ $rc -eq 2 ] && grep -q 'exactly 64 hex digits' '$D/e1.err'"
+C --note "$(printf 'bad\xffutf8')" -o "$D/e.tar" >/dev/null 2>"$D/e0.err"
+rc=$?
+check "custody claim that is not UTF-8: exit 2 before the TPM is used, no file" \
+    bash -c "[ $rc -eq 2 ] && grep -q 'must be valid UTF-8' '$D/e0.err' && [ ! -e '$D/e.tar' ]"
 $T "$COLLECT" --tcti "swtpm:path=$D/nonexistent.sock" --vcek "$D/vcek-chain.pem" -o "$D/e.tar" >/dev/null 2>"$D/e2.err"
 rc=$?
 check "no TPM (bad TCTI): exit 3, clear message, no file" \
