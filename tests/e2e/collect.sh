@@ -9,7 +9,7 @@ set -uo pipefail
 SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BLD=${CVM_BUILD_DIR:-$SRC/build}
 COLLECT=$BLD/collect/cvm-collect
-VERIFY=$BLD/verify/cvm-verify
+VERIFY=${CVM_VERIFY:-$BLD/verify/cvm-verify}
 FAKE=${FAKE_CVM:-$SRC/testdata/fake-cvm/fake-cvm}
 SWTPM_ENV=$SRC/tests/collect/swtpm_env.sh
 STUB=$SRC/tests/collect/http_stub.py
@@ -99,18 +99,18 @@ check "akpub.pem is byte-identical to tpm2_readpublic -f pem" cmp -s "$X1/akpub.
 $T tpm2_readpublic -Q -T "$CVM_TCTI" -c 0x81000003 -f tss -o "$D/tools-ak.pub"
 check "ak.pub is the TPM2B_PUBLIC tpm2_readpublic -f tss writes" cmp -s "$X1/ak.pub" "$D/tools-ak.pub"
 
-if [ -x "$VERIFY" ]; then
-    $T "$VERIFY" --trust-anchor "$CVM_TRUST_ANCHOR" --nonce "$NONCE" "$D/b1.tar" >"$D/v1.out" 2>&1
-    rc=$?
-    if grep -q "not supported by this build" "$D/v1.out"; then
-        echo "skip - cvm-verify cannot read bundles yet"
-    else
-        check "cvm-verify --nonce passes on the bundle (rc $rc)" test $rc -eq 0
-        [ $rc -eq 0 ] || tail -20 "$D/v1.out"
+verify_ok() { # NAME TAR NONCE
+    if [ ! -x "$VERIFY" ]; then echo "skip - cvm-verify not built ($1)"; return; fi
+    $T "$VERIFY" --trust-anchor "$CVM_TRUST_ANCHOR" --nonce "$3" "$2" >"$2.verify" 2>&1
+    local rc=$?
+    if grep -q "not supported by this build" "$2.verify"; then
+        echo "skip - cvm-verify cannot read bundles yet ($1)"
+        return
     fi
-else
-    echo "skip - cvm-verify not built"
-fi
+    check "cvm-verify --trust-anchor --nonce verifies the $1 bundle (rc $rc)" test $rc -eq 0
+    [ $rc -eq 0 ] || tail -25 "$2.verify"
+}
+verify_ok basic "$D/b1.tar" "$NONCE"
 
 # ---------------------------------------------------------------- 2. determinism
 C --imds "$CVM_IMDS_URL" --nonce "$NONCE" --runtime-log none --eventlog none \
@@ -172,6 +172,8 @@ m = json.load(open(os.path.join(d, "manifest.json")))
 assert m["nonce"]["fresh_report"] is True
 EOF
 
+verify_ok --fresh "$D/f.tar" "$NONCE"
+
 # ---------------------------------------------------------------- 4. measure, then collect
 echo "first file" >"$D/m1"; echo "second file" >"$D/m2"
 RT=$D/rt/runtime.cel
@@ -209,6 +211,7 @@ EOF
 check "tpm2_checkquote accepts the quote with the runtime log bound" \
     $T tpm2_checkquote -u "$XM/akpub.pem" -m "$XM/quote.msg" -s "$XM/quote.sig" -f "$XM/quote.pcrs" -g sha256 \
     -q "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["binding"])' "$XM/manifest.json")" -Q
+verify_ok runtime-log "$D/m.tar" "$NONCE"
 CVM_COLLECT_TEST_FAIL=measure-before-extend $T "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$RT" "$D/m2" >/dev/null 2>&1
 $T "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$RT" "$D/m2" >/dev/null 2>"$D/m2.err"
 rc=$?
