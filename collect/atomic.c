@@ -3,6 +3,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,6 +40,40 @@ int cvm_fsync_parent(const char *path, cvm_err *err)
     return CVM_OK;
 }
 
+/* A signal during the write window must not leave the temp file behind:
+ * the handler unlinks it (async-signal-safe) and re-raises with the
+ * default action. */
+static char g_tmp[4200];
+static volatile sig_atomic_t g_have_tmp;
+static const int k_sigs[] = {SIGINT, SIGTERM, SIGHUP, SIGQUIT};
+#define NSIGS (sizeof k_sigs / sizeof k_sigs[0])
+
+static void on_signal(int sig)
+{
+    if (g_have_tmp)
+        unlink(g_tmp);
+    struct sigaction dfl;
+    memset(&dfl, 0, sizeof dfl);
+    dfl.sa_handler = SIG_DFL;
+    sigaction(sig, &dfl, NULL);
+    raise(sig); /* delivered with the default action once we return */
+}
+
+static void guard(bool on, struct sigaction *saved)
+{
+    for (size_t i = 0; i < NSIGS; i++) {
+        if (on) {
+            struct sigaction sa;
+            memset(&sa, 0, sizeof sa);
+            sa.sa_handler = on_signal;
+            sigemptyset(&sa.sa_mask);
+            sigaction(k_sigs[i], &sa, &saved[i]);
+        } else {
+            sigaction(k_sigs[i], &saved[i], NULL);
+        }
+    }
+}
+
 int cvm_atomic_write(const char *path, const uint8_t *data, size_t len, unsigned mode, unsigned flags,
                      cvm_err *err)
 {
@@ -53,10 +88,21 @@ int cvm_atomic_write(const char *path, const uint8_t *data, size_t len, unsigned
             return cvm_err_set(err, CVM_E_IO, path, "output", CVM_NO_OFFSET,
                                "already exists (refusing to overwrite evidence)");
     }
-    int fd = mkstemp(tmp); /* O_CREAT|O_EXCL, mode 0600 */
-    if (fd < 0)
+    struct sigaction saved[NSIGS];
+    memcpy(g_tmp, tmp, sizeof tmp < sizeof g_tmp ? sizeof tmp : sizeof g_tmp);
+    guard(true, saved);
+    int fd = mkstemp(g_tmp); /* O_CREAT|O_EXCL, mode 0600 */
+    if (fd < 0) {
+        int e0 = errno;
+        guard(false, saved);
         return cvm_err_set(err, CVM_E_IO, path, "create", CVM_NO_OFFSET, "cannot create a temp file in %s: %s",
-                           dir, strerror(errno));
+                           dir, strerror(e0));
+    }
+    g_have_tmp = 1;
+    memcpy(tmp, g_tmp, sizeof tmp < sizeof g_tmp ? sizeof tmp : sizeof g_tmp);
+    const char *slow = getenv("CVM_COLLECT_TEST_SLOW_WRITE"); /* test hook: widen the window */
+    if (slow)
+        sleep((unsigned)atoi(slow));
     const char *step = "write";
     int e = 0;
     size_t off = 0;
@@ -123,10 +169,14 @@ int cvm_atomic_write(const char *path, const uint8_t *data, size_t len, unsigned
         unlink(tmp);
     }
 synced:
+    g_have_tmp = 0;
+    guard(false, saved);
     return cvm_fsync_parent(path, err);
 fail:
     if (fd >= 0)
         close(fd);
     unlink(tmp);
+    g_have_tmp = 0;
+    guard(false, saved);
     return cvm_err_set(err, CVM_E_IO, path, step, CVM_NO_OFFSET, "%s", strerror(e));
 }

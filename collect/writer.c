@@ -566,6 +566,49 @@ static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, 
     return CVM_EXIT_INCONSISTENT;
 }
 
+/* Reads what we are about to store back with the verifier's strict parsers:
+ * a quote whose files the verifier would reject is a collector bug, and
+ * better caught here, while the VM is still there to collect again. */
+static int self_check_quote(ctx *c, const char *name, const cvm_vtpm_quoted *q, const uint8_t qdata[32],
+                            const uint8_t *pcrs_file, size_t pcrs_len)
+{
+    cvm_tpm_attest a;
+    cvm_tpm_signature *sig = calloc(1, sizeof *sig);
+    cvm_pcrs *p = pcrs_file ? calloc(1, sizeof *p) : NULL;
+    int e = (!sig || (pcrs_file && !p)) ? cvm_err_set(c->err, CVM_E_NOMEM, name, "self-check", CVM_NO_OFFSET,
+                                                      "out of memory")
+                                        : CVM_OK;
+    if (!e)
+        e = cvm_tpm_attest_parse(q->attest, q->attest_len, name, &a, c->err);
+    if (!e && (a.extra_data_len != 32 || memcmp(a.extra_data, qdata, 32)))
+        e = cvm_err_set(c->err, CVM_E_VALUE, name, "extraData", 44, "is not the digest we asked to quote");
+    if (!e)
+        e = cvm_tpm_signature_parse(q->sig, q->sig_len, name, sig, c->err);
+    if (!e && pcrs_file) {
+        e = cvm_pcrs_parse(pcrs_file, pcrs_len, "quote.pcrs", p, c->err);
+        uint8_t d[CVM_TPM_HASH_MAX];
+        size_t dl = sizeof d;
+        if (!e && !cvm_pcr_selection_equal(&p->selection, &a.pcr_select))
+            e = cvm_err_set(c->err, CVM_E_VALUE, "quote.pcrs", "selection", 0, "differs from the quote's");
+        if (!e)
+            e = cvm_pcrs_digest(p, sig->hash_alg, d, &dl);
+        if (!e && (dl != a.pcr_digest_len || memcmp(d, a.pcr_digest, dl)))
+            e = cvm_err_set(c->err, CVM_E_VALUE, "quote.pcrs", "values", CVM_NO_OFFSET,
+                            "do not hash to the quote's pcrDigest");
+    }
+    free(sig);
+    free(p);
+    if (e) {
+        char b[700];
+        cvm_err tmp = *c->err;
+        cvm_err_clear(c->err);
+        cvm_err_set(c->err, e, name, "self-check", CVM_NO_OFFSET, "collector self-check failed: %s",
+                    cvm_err_format(&tmp, b, sizeof b));
+        return CVM_EXIT_FAIL;
+    }
+    return CVM_EXIT_OK;
+}
+
 /* ---- 7: manifest ------------------------------------------------------ */
 
 static char *xstrdup(const char *s) { return strdup(s ? s : ""); }
@@ -798,6 +841,10 @@ int cvm_collect_run(const cvm_collect_opts *o, cvm_collect_result *res, cvm_err 
     }
     size_t pl;
     uint8_t *pb = cvm_wr_take(&pw, &pl);
+    if ((st = self_check_quote(&c, "quote.msg", &q1, binding, pb, pl))) {
+        free(pb);
+        goto done;
+    }
     if (add_member(&c, "quote.pcrs", pb, pl) || add_copy(&c, "quote.msg", q1.attest, q1.attest_len) ||
         add_copy(&c, "quote.sig", q1.sig, q1.sig_len)) {
         st = CVM_EXIT_FAIL;
@@ -817,6 +864,8 @@ int cvm_collect_run(const cvm_collect_opts *o, cvm_collect_result *res, cvm_err 
         st = tpm_status(&c, true);
         goto done;
     }
+    if ((st = self_check_quote(&c, "seal.msg", &qs, seal, NULL, 0)))
+        goto done;
     if (qs.info.clockInfo.resetCount != q1.info.clockInfo.resetCount ||
         qs.info.clockInfo.restartCount != q1.info.clockInfo.restartCount) {
         cvm_err_set(err, CVM_E_VALUE, "seal.msg", "clockInfo", CVM_NO_OFFSET,

@@ -297,6 +297,17 @@ CVM_COLLECT_TEST_FAIL=before-rename C --imds "$CVM_IMDS_URL" --runtime-log none 
 rc=$?
 check "failure after the temp file is written: exit 7" test $rc -eq 7
 check "  ... no file at the output path and no temp left behind" no_output "$D/a.tar"
+# `timeout` passes the TERM on to cvm-collect
+CVM_COLLECT_TEST_SLOW_WRITE=5 $T "$COLLECT" --tcti "$CVM_TCTI" --imds "$CVM_IMDS_URL" --runtime-log none \
+    --eventlog none -o "$D/sig.tar" >/dev/null 2>&1 &
+SIGPID=$!
+SEEN=0
+for _ in $(seq 100); do ls "$D"/.cvm-collect.* >/dev/null 2>&1 && { SEEN=1; break; }; sleep 0.05; done
+kill -TERM "$SIGPID" 2>/dev/null
+wait "$SIGPID"
+rc=$?
+check "SIGTERM while the bundle is being written: killed, no file, no temp" \
+    bash -c "[ $SEEN = 1 ] && [ $rc -ne 0 ] && [ ! -e '$D/sig.tar' ] && ! ls '$D'/.cvm-collect.* >/dev/null 2>&1"
 C --vcek "$D/no-such-file.pem" --runtime-log none --eventlog none -o "$D/a2.tar" >/dev/null 2>"$D/a2.err"
 rc=$?
 check "bad --vcek path: exit 5, no file" bash -c "[ $rc -eq 5 ] && [ ! -e '$D/a2.tar' ]"
