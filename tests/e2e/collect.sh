@@ -324,13 +324,24 @@ mkdir -p "$D/outdir"
 C --imds "$CVM_IMDS_URL" --runtime-log none --eventlog none -o "$D/outdir" >"$D/dir.out" 2>/dev/null
 check "-o DIR writes cvm-evidence-<bundle_id>.tar there" \
     test -f "$D/outdir/cvm-evidence-$(sed -n 's/^bundle_id: //p' "$D/dir.out").tar"
-if [ "$(id -u)" != 0 ]; then
-    mkdir -p "$D/ro" && chmod 0555 "$D/ro"
-    C --imds "$CVM_IMDS_URL" --runtime-log none --eventlog none -o "$D/ro/x.tar" >/dev/null 2>&1
-    check "read-only output directory: exit 7, no file" bash -c "[ $? -eq 7 ] && no_output '$D/ro/x.tar'"
-else
-    echo "skip - read-only directory test (running as root)"
+# a read-only output directory (as root: run the collector as nobody, who cannot write there; the
+# check happens before the TPM is opened, so nobody needs no TPM access)
+RO=$(mktemp -d /tmp/cvc-ro.XXXXXX) && chmod 0555 "$RO"
+AS=
+if [ "$(id -u)" = 0 ] && command -v setpriv >/dev/null; then
+    AS="setpriv --reuid=nobody --regid=nogroup --clear-groups"
+    $AS test -x "$COLLECT" || AS=
 fi
+if [ "$(id -u)" != 0 ] || [ -n "$AS" ]; then
+    $T $AS "$COLLECT" --tcti "$CVM_TCTI" --vcek "$D/vcek-chain.pem" --runtime-log none --eventlog none \
+        -o "$RO/x.tar" >/dev/null 2>"$D/ro.err"
+    rc=$?
+    check "read-only output directory: exit 7 before the TPM is used, no file" \
+        bash -c "[ $rc -eq 7 ] && grep -q 'cannot write the bundle there' '$D/ro.err' && [ -z \"\$(ls -A '$RO')\" ]"
+else
+    echo "skip - read-only directory test (root, and nobody cannot run $COLLECT)"
+fi
+rmdir "$RO"
 
 # ---------------------------------------------------------------- 8. random nonce
 C --imds "$CVM_IMDS_URL" --runtime-log none --eventlog none -o "$D/r.tar" >"$D/r.out" 2>/dev/null
