@@ -103,17 +103,18 @@ static void read_boot_id(uint8_t id[16])
 
 static int read_pcr(cvm_vtpm *t, unsigned pcr, uint8_t out[32], cvm_err *err)
 {
-    TPML_PCR_SELECTION sel = {.count = 1};
-    sel.pcrSelections[0].hash = TPM2_ALG_SHA256;
-    sel.pcrSelections[0].sizeofSelect = 3;
-    sel.pcrSelections[0].pcrSelect[pcr / 8] = (uint8_t)(1u << (pcr % 8));
-    cvm_vtpm_pcrs p;
-    int e = cvm_vtpm_pcr_read(t, &sel, &p, err);
-    if (e)
-        return e;
-    memcpy(out, p.values, 32);
-    cvm_vtpm_pcrs_free(&p);
-    return CVM_OK;
+    cvm_pcr_selection sel = {.count = 1};
+    sel.sel[0].hash = CVM_TPM_ALG_SHA256;
+    sel.sel[0].size_of_select = 3;
+    sel.sel[0].select[pcr / 8] = (uint8_t)(1u << (pcr % 8));
+    cvm_pcrs *p = calloc(1, sizeof *p);
+    if (!p)
+        return cvm_err_set(err, CVM_E_NOMEM, "measure", "alloc", CVM_NO_OFFSET, "out of memory");
+    int e = cvm_vtpm_pcr_read(t, &sel, p, NULL, err);
+    if (!e)
+        memcpy(out, p->values[0].bytes, 32);
+    free(p);
+    return e;
 }
 
 static int hexline(FILE *f, const char *label, const uint8_t *d, size_t n)

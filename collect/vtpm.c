@@ -381,131 +381,89 @@ int cvm_vtpm_nv_write_user_data(cvm_vtpm *t, uint32_t index, const uint8_t *data
     return CVM_OK;
 }
 
-static size_t alg_digest_size(TPMI_ALG_HASH alg)
+static bool selection_empty(const TPML_PCR_SELECTION *sel)
 {
-    switch (alg) {
-    case TPM2_ALG_SHA1: return 20;
-    case TPM2_ALG_SHA256: return 32;
-    case TPM2_ALG_SHA384: return 48;
-    case TPM2_ALG_SHA512: return 64;
-    default: return 0;
-    }
-}
-
-static size_t selection_count(const TPML_PCR_SELECTION *sel)
-{
-    size_t n = 0;
     for (uint32_t i = 0; i < sel->count && i < TPM2_NUM_PCR_BANKS; i++)
         for (unsigned j = 0; j < sel->pcrSelections[i].sizeofSelect && j < TPM2_PCR_SELECT_MAX; j++)
-            n += (size_t)__builtin_popcount(sel->pcrSelections[i].pcrSelect[j]);
-    return n;
+            if (sel->pcrSelections[i].pcrSelect[j])
+                return false;
+    return true;
 }
 
-static bool selection_empty(const TPML_PCR_SELECTION *sel) { return selection_count(sel) == 0; }
-
-int cvm_vtpm_pcr_read(cvm_vtpm *t, const TPML_PCR_SELECTION *sel, cvm_vtpm_pcrs *out, cvm_err *err)
+int cvm_vtpm_pcr_read(cvm_vtpm *t, const cvm_pcr_selection *sel, cvm_pcrs *out, uint32_t *update_counter,
+                      cvm_err *err)
 {
-    memset(out, 0, sizeof *out);
-    size_t want = selection_count(sel);
-    if (want == 0)
+    int e = cvm_pcrs_init(out, sel, err);
+    if (e)
+        return e;
+    if (out->n_values == 0)
         return cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_selection", CVM_NO_OFFSET, "empty PCR selection");
-    size_t dsz = 0;
-    for (uint32_t i = 0; i < sel->count; i++) {
-        size_t s = alg_digest_size(sel->pcrSelections[i].hash);
-        if (!s || (dsz && s != dsz))
-            return cvm_err_set(err, CVM_E_UNSUPPORTED, "tpm", "pcr_selection", CVM_NO_OFFSET,
-                               "unsupported or mixed-size PCR banks");
-        dsz = s;
-    }
-    /* Values are gathered per (bank, PCR) slot and emitted in selection
-     * order at the end, whatever order the TPM returns its chunks in. */
-    uint8_t *vals = calloc(want, dsz);
-    bool *have = calloc(want, sizeof *have);
-    if (!vals || !have) {
-        free(vals);
-        free(have);
-        return cvm_err_set(err, CVM_E_NOMEM, "tpm", "pcr_read", CVM_NO_OFFSET, "out of memory");
-    }
-    TPML_PCR_SELECTION left = *sel;
-    int rcode = CVM_OK;
+    TPML_PCR_SELECTION left;
+    if (cvm_vtpm_selection_from(sel, &left))
+        return cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_selection", CVM_NO_OFFSET, "unusable PCR selection");
+    /* values are matched to their (bank, PCR) slot, so the result is in
+     * selection order whatever order the TPM answers in */
+    bool have[CVM_PCRS_MAX_VALUES] = {false};
+    size_t filled = 0;
+    out->n_blocks = 0;
     while (!selection_empty(&left)) {
         uint32_t counter = 0;
         TPML_PCR_SELECTION *got = NULL;
         TPML_DIGEST *dig = NULL;
         TSS2_RC rc = Esys_PCR_Read(t->esys, ESYS_TR_NONE, ESYS_TR_NONE, ESYS_TR_NONE, &left, &counter, &got, &dig);
-        if (rc != TSS2_RC_SUCCESS) {
-            rcode = tss_fail(t, err, rc, "pcr_read", "PCR_Read failed");
-            break;
-        }
-        out->update_counter = counter;
-        size_t gotn = selection_count(got);
-        if (gotn == 0 || gotn != dig->count) {
-            Esys_Free(got);
-            Esys_Free(dig);
-            rcode = cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_read", CVM_NO_OFFSET,
-                                "PCR_Read returned no progress or a count mismatch (bank not allocated?)");
-            break;
-        }
-        /* map each returned digest to its slot */
+        if (rc != TSS2_RC_SUCCESS)
+            return tss_fail(t, err, rc, "pcr_read", "PCR_Read failed");
+        if (update_counter)
+            *update_counter = counter;
         size_t k = 0;
-        for (uint32_t b = 0; b < got->count; b++) {
+        e = CVM_OK;
+        for (uint32_t b = 0; !e && b < got->count && b < TPM2_NUM_PCR_BANKS; b++) {
             const TPMS_PCR_SELECTION *gs = &got->pcrSelections[b];
-            for (unsigned pcr = 0; pcr < (unsigned)gs->sizeofSelect * 8u && pcr < TPM2_PCR_SELECT_MAX * 8u; pcr++) {
+            for (unsigned pcr = 0; !e && pcr < (unsigned)gs->sizeofSelect * 8u && pcr < TPM2_PCR_SELECT_MAX * 8u;
+                 pcr++) {
                 if (!(gs->pcrSelect[pcr / 8] & (1u << (pcr % 8))))
                     continue;
-                size_t slot = 0;
-                bool found = false;
-                for (uint32_t sb = 0; sb < sel->count && !found; sb++) {
-                    const TPMS_PCR_SELECTION *ss = &sel->pcrSelections[sb];
-                    for (unsigned sp = 0; sp < (unsigned)ss->sizeofSelect * 8u; sp++) {
-                        if (!(ss->pcrSelect[sp / 8] & (1u << (sp % 8))))
-                            continue;
-                        if (ss->hash == gs->hash && sp == pcr) {
-                            found = true;
-                            break;
-                        }
-                        slot++;
-                    }
-                }
-                const TPM2B_DIGEST *d = &dig->digests[k++];
-                if (!found || d->size != dsz || have[slot]) {
-                    rcode = cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_read", CVM_NO_OFFSET,
-                                        "PCR_Read returned PCR %u that was not asked for or twice", pcr);
+                size_t slot = SIZE_MAX;
+                for (size_t i = 0; i < out->n_values; i++)
+                    if (out->values[i].alg == gs->hash && out->values[i].pcr == pcr && !have[i])
+                        slot = i;
+                const TPM2B_DIGEST *d = k < dig->count ? &dig->digests[k] : NULL;
+                k++;
+                if (slot == SIZE_MAX || !d || d->size != out->values[slot].len) {
+                    const char *an = cvm_tpm_alg_name(gs->hash);
+                    e = cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_read", CVM_NO_OFFSET,
+                                    "PCR_Read returned %s PCR %u that was not asked for, twice, or with a bad size",
+                                    an ? an : "?", pcr);
                     break;
                 }
-                memcpy(vals + slot * dsz, d->buffer, dsz);
+                memcpy(out->values[slot].bytes, d->buffer, d->size);
                 have[slot] = true;
+                filled++;
                 for (uint32_t lb = 0; lb < left.count; lb++)
                     if (left.pcrSelections[lb].hash == gs->hash)
                         left.pcrSelections[lb].pcrSelect[pcr / 8] &= (uint8_t)~(1u << (pcr % 8));
             }
-            if (rcode)
-                break;
         }
+        if (!e && (k == 0 || k != dig->count))
+            e = cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_read", CVM_NO_OFFSET,
+                            "PCR_Read made no progress or returned %u digests for %zu PCRs (bank not allocated?)",
+                            (unsigned)dig->count, k);
+        if (!e && out->n_blocks < CVM_PCRS_MAX_VALUES)
+            out->block_counts[out->n_blocks++] = (uint8_t)k;
         Esys_Free(got);
         Esys_Free(dig);
-        if (rcode)
-            break;
+        if (e)
+            return e;
     }
-    free(have);
-    if (rcode) {
-        free(vals);
-        return rcode;
-    }
-    out->sel = *sel;
-    out->count = want;
-    out->digest_size = dsz;
-    out->values = vals;
+    if (filled != out->n_values)
+        return cvm_err_set(err, CVM_E_VALUE, "tpm", "pcr_read", CVM_NO_OFFSET, "%zu of %zu PCR values read",
+                           filled, out->n_values);
+    /* tpm2-tools blocks hold at most 8 digests (TPML_DIGEST); a TPM that
+     * returned more per call would not fit, so let the writer regroup */
+    for (size_t b = 0; b < out->n_blocks; b++)
+        if (out->block_counts[b] > CVM_PCRS_DIGESTS_PER_BLOCK)
+            out->n_blocks = 0;
     return CVM_OK;
-}
-
-void cvm_vtpm_pcrs_free(cvm_vtpm_pcrs *p)
-{
-    if (!p)
-        return;
-    free(p->values);
-    p->values = NULL;
-    p->count = 0;
 }
 
 int cvm_vtpm_pcr_extend_sha256(cvm_vtpm *t, unsigned pcr, const uint8_t digest[32], cvm_err *err)

@@ -20,7 +20,8 @@
 #include <tss2/tss2_tpm2_types.h>
 
 #include "err.h"
-#include "tpm.h" /* format/tpm.h: cvm_pcr_selection */
+#include "pcrs.h" /* format/pcrs.h: cvm_pcrs */
+#include "tpm.h"  /* format/tpm.h: cvm_pcr_selection */
 
 /* formats.md §1.1 */
 #define CVM_NV_HCL_REPORT 0x01400001u
@@ -59,19 +60,12 @@ int cvm_vtpm_nv_read(cvm_vtpm *t, uint32_t index, uint8_t **out, size_t *len, cv
 int cvm_vtpm_nv_write_user_data(cvm_vtpm *t, uint32_t index, const uint8_t *data, size_t len,
                                 bool *defined, cvm_err *err);
 
-/* PCR values for `sel`, in selection order (bank order, ascending PCR).
- * PCR_Read returns at most 8 per call, so this loops. *values holds
- * *count digests of `digest_size` bytes each (all banks must share one
- * size; callers pass single-bank selections). Caller frees *values. */
-typedef struct cvm_vtpm_pcrs {
-    TPML_PCR_SELECTION sel; /* what the TPM reported it read */
-    size_t count;
-    size_t digest_size;
-    uint8_t *values;
-    uint32_t update_counter; /* from the last PCR_Read call */
-} cvm_vtpm_pcrs;
-int cvm_vtpm_pcr_read(cvm_vtpm *t, const TPML_PCR_SELECTION *sel, cvm_vtpm_pcrs *out, cvm_err *err);
-void cvm_vtpm_pcrs_free(cvm_vtpm_pcrs *p);
+/* PCR values for `sel` into `out` (format/pcrs.h, initialised here with
+ * cvm_pcrs_init), in selection order, any banks. PCR_Read returns at most 8
+ * per call, so this loops; out->block_counts records what each call gave,
+ * as tpm2_quote's .pcrs file does. `out` is large: allocate it. */
+int cvm_vtpm_pcr_read(cvm_vtpm *t, const cvm_pcr_selection *sel, cvm_pcrs *out, uint32_t *update_counter,
+                      cvm_err *err);
 int cvm_vtpm_pcr_extend_sha256(cvm_vtpm *t, unsigned pcr, const uint8_t digest[32], cvm_err *err);
 
 /* The AK's public area: TPM2B_PUBLIC marshalled (ak.pub) and its

@@ -514,49 +514,29 @@ static int quote_with_pcrs(ctx *c, const uint8_t qdata[32], cvm_vtpm_quoted *q, 
             memset(d, a, sizeof d);
             cvm_vtpm_pcr_extend_sha256(c->tpm, 16, d, c->err);
         }
-        cvm_vtpm_pcrs v;
-        if (cvm_vtpm_pcr_read(c->tpm, &c->tsel, &v, c->err)) {
+        if (cvm_vtpm_pcr_read(c->tpm, &c->sel, pcrs, NULL, c->err)) {
             cvm_vtpm_quote_free(q);
             return CVM_EXIT_TPM;
         }
         const TPMS_QUOTE_INFO *qi = &q->info.attested.quote;
-        /* pcrDigest uses the signing scheme's hash (formats.md §5.3) */
-        uint8_t d[64];
-        size_t dl = sizeof d;
-        if (cvm_tpm_hash(q->sig_hash, v.values, v.count * v.digest_size, d, &dl))
-            dl = 0;
         bool same_sel = qi->pcrSelect.count == c->tsel.count;
         for (uint32_t i = 0; same_sel && i < c->tsel.count; i++)
             same_sel = qi->pcrSelect.pcrSelections[i].hash == c->tsel.pcrSelections[i].hash &&
                        !memcmp(qi->pcrSelect.pcrSelections[i].pcrSelect, c->tsel.pcrSelections[i].pcrSelect,
                                c->tsel.pcrSelections[i].sizeofSelect);
         if (!same_sel) {
-            cvm_vtpm_pcrs_free(&v);
             cvm_vtpm_quote_free(q);
             cvm_err_set(c->err, CVM_E_VALUE, "quote.msg", "pcrSelect", CVM_NO_OFFSET,
                         "the TPM quoted a different PCR selection than %s (bank not allocated?)", c->sel_str);
             return CVM_EXIT_TPM;
         }
-        if (dl > 0 && dl == qi->pcrDigest.size && !memcmp(d, qi->pcrDigest.buffer, dl)) {
-            int e = cvm_pcrs_init(pcrs, &c->sel, c->err);
-            if (!e && pcrs->n_values != v.count)
-                e = cvm_err_set(c->err, CVM_E_VALUE, "quote.pcrs", "count", CVM_NO_OFFSET,
-                                "%zu values for %zu PCRs", v.count, pcrs->n_values);
-            for (size_t i = 0; !e && i < v.count; i++) {
-                if (pcrs->values[i].len != v.digest_size) {
-                    e = cvm_err_set(c->err, CVM_E_VALUE, "quote.pcrs", "len", CVM_NO_OFFSET, "digest size");
-                    break;
-                }
-                memcpy(pcrs->values[i].bytes, v.values + i * v.digest_size, v.digest_size);
-            }
-            cvm_vtpm_pcrs_free(&v);
-            if (e) {
-                cvm_vtpm_quote_free(q);
-                return CVM_EXIT_FAIL;
-            }
+        /* pcrDigest uses the signing scheme's hash (formats.md §5.3) */
+        uint8_t d[CVM_TPM_HASH_MAX];
+        size_t dl = sizeof d;
+        if (cvm_pcrs_digest(pcrs, q->sig_hash, d, &dl))
+            dl = 0;
+        if (dl > 0 && dl == qi->pcrDigest.size && !memcmp(d, qi->pcrDigest.buffer, dl))
             return CVM_EXIT_OK;
-        }
-        cvm_vtpm_pcrs_free(&v);
         cvm_vtpm_quote_free(q);
         note(c, "PCRs changed between the quote and the read-back (attempt %d/%d)%s", a, QUOTE_ATTEMPTS,
              a < QUOTE_ATTEMPTS ? "; quoting again" : "");

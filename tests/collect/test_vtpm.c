@@ -166,23 +166,27 @@ static void t_pcrs_quote(void **state)
     uint8_t d[32];
     memset(d, 0x5a, sizeof d);
     assert_int_equal(cvm_vtpm_pcr_extend_sha256(t, 23, d, &err), CVM_OK);
-    cvm_vtpm_pcrs p;
+    cvm_pcrs *pp = calloc(1, sizeof *pp);
+    assert_non_null(pp);
     unsigned long before = cvm_vtpm_commands(t);
-    assert_int_equal(cvm_vtpm_pcr_read(t, &sel, &p, &err), CVM_OK);
+    assert_int_equal(cvm_vtpm_pcr_read(t, &fsel, pp, NULL, &err), CVM_OK);
     assert_int_equal(cvm_vtpm_commands(t) - before, 3); /* 8 per call */
-    assert_int_equal(p.count, 24);
-    assert_int_equal(p.digest_size, 32);
+    assert_int_equal(pp->n_values, 24);
+    assert_int_equal(pp->n_blocks, 3);
+    assert_int_equal(pp->block_counts[0], 8);
+    assert_int_equal(pp->values[23].pcr, 23);
+    assert_int_equal(pp->values[23].len, 32);
     uint8_t zero[32] = {0}, ff[32];
     memset(ff, 0xff, sizeof ff);
-    assert_memory_equal(p.values + 16 * 32, zero, 32); /* PCR16 */
-    assert_memory_equal(p.values + 17 * 32, ff, 32);   /* PCR17..22 are all ones */
+    assert_memory_equal(pp->values[16].bytes, zero, 32); /* PCR16 */
+    assert_memory_equal(pp->values[17].bytes, ff, 32);   /* PCR17..22 are all ones */
     /* PCR23 = SHA-256(0^32 || 5a^32) */
     uint8_t cat[64], want23[64];
     memset(cat, 0, 32);
     memcpy(cat + 32, d, 32);
     size_t hl = sizeof want23;
     assert_int_equal(cvm_tpm_hash(TPM2_ALG_SHA256, cat, 64, want23, &hl), CVM_OK);
-    assert_memory_equal(p.values + 23 * 32, want23, 32);
+    assert_memory_equal(pp->values[23].bytes, want23, 32);
 
     uint8_t nonce[32];
     for (int i = 0; i < 32; i++)
@@ -196,7 +200,7 @@ static void t_pcrs_quote(void **state)
     assert_memory_equal(q.info.extraData.buffer, nonce, 32);
     uint8_t pd[64];
     hl = sizeof pd;
-    assert_int_equal(cvm_tpm_hash(TPM2_ALG_SHA256, p.values, p.count * 32, pd, &hl), CVM_OK);
+    assert_int_equal(cvm_pcrs_digest(pp, CVM_TPM_ALG_SHA256, pd, &hl), CVM_OK);
     assert_memory_equal(q.info.attested.quote.pcrDigest.buffer, pd, 32);
 
     TPMS_TIME_INFO ti;
@@ -230,7 +234,7 @@ static void t_pcrs_quote(void **state)
                                      f->dir, hex),
                          0);
     cvm_vtpm_quote_free(&q);
-    cvm_vtpm_pcrs_free(&p);
+    free(pp);
 }
 
 static void t_selection_convert(void **state)

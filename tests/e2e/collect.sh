@@ -155,6 +155,17 @@ rc=$?
 check "PCRs that never hold still: exit 8 after 3 quotes, no file" \
     bash -c "[ $rc -eq 8 ] && grep -q 'PCRs kept changing during 3 quotes' '$D/race2.err' && [ ! -e '$D/race2.tar' ]"
 
+# other banks and mixed digest sizes: values in selection order, pcrDigest with the AK's SHA-256
+C --imds "$CVM_IMDS_URL" --nonce "$NONCE" --pcrs "sha1:0-7+sha384:16,23" --runtime-log none --eventlog none \
+    -o "$D/banks.tar" >"$D/banks.out" 2>&1
+check "--pcrs sha1:0-7+sha384:16,23 collects" grep -q '^pcrs: sha1:0,1,2,3,4,5,6,7+sha384:16,23$' "$D/banks.out"
+mkdir -p "$D/xb" && $T tar -xf "$D/banks.tar" -C "$D/xb"
+XB=$(echo "$D"/xb/cvm-evidence-*)
+check "  ... tpm2_checkquote accepts its quote.pcrs" \
+    $T tpm2_checkquote -u "$XB/akpub.pem" -m "$XB/quote.msg" -s "$XB/quote.sig" -f "$XB/quote.pcrs" -g sha256 \
+    -q "$(python3 -c 'import json,sys;print(json.load(open(sys.argv[1]))["binding"])' "$XB/manifest.json")" -Q
+verify_ok "two-bank" "$D/banks.tar" "$NONCE"
+
 # ---------------------------------------------------------------- 3. --fresh
 C --imds "$CVM_IMDS_URL" --nonce "$NONCE" --fresh --runtime-log none --eventlog none -o "$D/f.tar" >"$D/f.out" 2>"$D/f.err"
 check "--fresh collect exits 0" test $? -eq 0
