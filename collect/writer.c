@@ -745,8 +745,18 @@ static void print_summary(ctx *c, const uint8_t binding[32], const char *nonce_h
     fprintf(f, "quote_attempts: %d\n", c->res->quote_attempts);
     fprintf(f, "tpm_commands: %lu\n", c->res->tpm_commands);
     fprintf(f, "members:");
-    for (size_t i = 0; i < c->n; i++)
-        fprintf(f, " %s(%zu)", c->m[i].name, c->m[i].len);
+    /* in tar order (sorted by name), as `tar -t` lists them */
+    const char *last = "";
+    for (size_t k = 0; k < c->n; k++) {
+        const member *next = NULL;
+        for (size_t i = 0; i < c->n; i++)
+            if (strcmp(c->m[i].name, last) > 0 && (!next || strcmp(c->m[i].name, next->name) < 0))
+                next = &c->m[i];
+        if (!next)
+            break;
+        fprintf(f, " %s(%zu)", next->name, next->len);
+        last = next->name;
+    }
     fprintf(f, "\n");
 }
 

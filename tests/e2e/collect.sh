@@ -236,6 +236,16 @@ rc=$?
 check "an extend behind measure's back is reported (exit 8)" \
     bash -c "[ $rc -eq 8 ] && grep -q 'no prefix of it matches' '$D/m4.err'"
 
+# a TPM reset (reboot) between two measures: a new log, the old one kept as .prev
+bash "$SWTPM_ENV" start "$D/tpm-reboot" >/dev/null
+RB="swtpm:path=$D/tpm-reboot/sock"
+$T "$COLLECT" measure --tcti "$RB" --runtime-log "$D/rb.cel" "$D/m1" >/dev/null 2>&1
+timeout 10 swtpm_ioctl --unix "$D/tpm-reboot/sock.ctrl" -i >/dev/null && $T tpm2_startup -T "$RB" -c >/dev/null 2>&1
+$T "$COLLECT" measure --tcti "$RB" --runtime-log "$D/rb.cel" "$D/m2" >"$D/rb.out" 2>"$D/rb.err"
+rc=$?
+check "after a TPM reset measure starts a new log (record 2) and keeps the old one as .prev" \
+    bash -c "[ $rc -eq 0 ] && grep -q 'from another boot' '$D/rb.err' && grep -q '(record 2)' '$D/rb.out' && [ -s '$D/rb.cel.prev' ]"
+
 # ---------------------------------------------------------------- 5. IMDS faults and fallbacks
 for mode in 500 garbage truncated; do
     $T "$FAKE" imds-mode "$D/vm" "$mode" >/dev/null 2>&1
