@@ -58,7 +58,7 @@ int cvm_http_get(const char *url, const char *const *headers, const cvm_http_opt
     if (d.connect_timeout_ms <= 0)
         d.connect_timeout_ms = 2000;
     if (d.total_timeout_ms <= 0)
-        d.total_timeout_ms = 5000;
+        d.total_timeout_ms = 3000;
     if (d.attempts <= 0)
         d.attempts = 3;
     if (d.attempts > 10)

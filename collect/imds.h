@@ -16,7 +16,7 @@
 
 typedef struct cvm_http_opts {
     long connect_timeout_ms; /* 0: 2000 */
-    long total_timeout_ms;   /* per attempt; 0: 5000 */
+    long total_timeout_ms;   /* per attempt; 0: 3000 */
     int attempts;            /* 0: 3 (IMDS), bounded to 1..10 */
     size_t max_body;         /* 0: 64 KiB; a bigger body is an error */
     FILE *log;               /* progress/retry notes (NULL: quiet) */

@@ -355,61 +355,60 @@ static int vcek_from_kds(ctx *c, uint8_t **pem, size_t *pem_len)
     return CVM_OK;
 }
 
+typedef int (*vcek_source_fn)(ctx *, uint8_t **, size_t *);
+
+/* Sources in order IMDS, --vcek, --kds. Each failure is said on stderr with
+ * its reason as it happens, and which source comes next. */
 static int step_vcek(ctx *c)
 {
     const cvm_collect_opts *o = c->o;
-    bool try_imds = o->imds_url || (!o->vcek_file && !o->kds);
-    uint8_t *pem = NULL;
-    size_t len = 0;
-    char why[1200] = "";
-    cvm_err e;
-    if (try_imds) {
+    struct {
+        bool use;
+        const char *label, *source;
+        vcek_source_fn fn;
+    } src[] = {
+        {o->imds_url || (!o->vcek_file && !o->kds), "IMDS", "imds", vcek_from_imds},
+        {o->vcek_file != NULL, "--vcek", "file", vcek_from_file},
+        {o->kds, "--kds", "kds", vcek_from_kds},
+    };
+    size_t n = sizeof src / sizeof src[0], tried = 0, used = 0;
+    for (size_t i = 0; i < n; i++)
+        used += src[i].use;
+    char last[700] = "";
+    for (size_t i = 0; i < n; i++) {
+        if (!src[i].use)
+            continue;
+        tried++;
+        uint8_t *pem = NULL;
+        size_t len = 0;
+        cvm_err e;
         cvm_err_clear(&e);
         cvm_err *saved = c->err;
         c->err = &e;
-        int rc = vcek_from_imds(c, &pem, &len);
+        int rc = src[i].fn(c, &pem, &len);
         c->err = saved;
         if (rc == CVM_OK) {
-            c->res->vcek_source = "imds";
+            c->res->vcek_source = src[i].source;
             return add_member(c, "vcek.pem", pem, len);
         }
-        cvm_err_format(&e, why, sizeof why);
-        if (o->vcek_file || o->kds)
-            note(c, "IMDS failed (%s); falling back to %s", why, o->vcek_file ? "--vcek" : "--kds");
-    }
-    if (o->vcek_file) {
-        cvm_err_clear(&e);
-        cvm_err *saved = c->err;
-        c->err = &e;
-        int rc = vcek_from_file(c, &pem, &len);
-        c->err = saved;
-        if (rc == CVM_OK) {
-            c->res->vcek_source = "file";
-            return add_member(c, "vcek.pem", pem, len);
+        cvm_err_format(&e, last, sizeof last);
+        if (used > 1) {
+            const char *next = NULL;
+            for (size_t k = i + 1; k < n && !next; k++)
+                if (src[k].use)
+                    next = src[k].label;
+            if (next)
+                note(c, "%s failed (%s); falling back to %s", src[i].label, last, next);
+            else
+                note(c, "%s failed (%s)", src[i].label, last);
         }
-        char b[600];
-        cvm_err_format(&e, b, sizeof b);
-        if (o->kds)
-            note(c, "--vcek %s failed (%s); falling back to --kds", o->vcek_file, b);
-        snprintf(why + strlen(why), sizeof why - strlen(why), "%s--vcek: %s", why[0] ? "; " : "", b);
     }
-    if (o->kds) {
-        cvm_err_clear(&e);
-        cvm_err *saved = c->err;
-        c->err = &e;
-        int rc = vcek_from_kds(c, &pem, &len);
-        c->err = saved;
-        if (rc == CVM_OK) {
-            c->res->vcek_source = "kds";
-            return add_member(c, "vcek.pem", pem, len);
-        }
-        char b[600];
-        cvm_err_format(&e, b, sizeof b);
-        snprintf(why + strlen(why), sizeof why - strlen(why), "%s--kds: %s", why[0] ? "; " : "", b);
-    }
-    cvm_err_set(c->err, CVM_E_IO, "vcek.pem", "source", CVM_NO_OFFSET,
-                "no VCEK certificate chain (%s)%s", why,
-                (o->vcek_file || o->kds) ? "" : "; give --vcek FILE or --kds");
+    if (tried == 1)
+        cvm_err_set(c->err, CVM_E_IO, "vcek.pem", "source", CVM_NO_OFFSET, "no VCEK certificate chain: %s%s", last,
+                    (o->vcek_file || o->kds) ? "" : " (give --vcek FILE or --kds)");
+    else
+        cvm_err_set(c->err, CVM_E_IO, "vcek.pem", "source", CVM_NO_OFFSET,
+                    "no VCEK certificate chain: all %zu sources failed (reasons above)", tried);
     return CVM_EXIT_COLLATERAL;
 }
 

@@ -255,6 +255,13 @@ for mode in 500 garbage truncated; do
     check "IMDS $mode: falls back to --vcek, says so, exits 0" \
         bash -c "[ $rc -eq 0 ] && grep -q 'IMDS failed' '$D/i-$mode.err' && grep -q 'falling back to --vcek' '$D/i-$mode.err' && grep -q '^vcek: file' '$D/i-$mode.out'"
 done
+$T "$FAKE" imds-mode "$D/vm" hang >/dev/null 2>&1
+START=$SECONDS
+C --imds "$CVM_IMDS_URL" --vcek "$D/vcek-chain.pem" --runtime-log none --eventlog none -o "$D/i-hang.tar" \
+    >/dev/null 2>"$D/i-hang.err"
+rc=$?
+check "IMDS that never answers: times out (3 x 3 s), falls back, exits 0 within 15 s" \
+    bash -c "[ $rc -eq 0 ] && [ $((SECONDS - START)) -le 15 ] && grep -q 'Timeout' '$D/i-hang.err'"
 $T "$FAKE" imds-mode "$D/vm" 500 >/dev/null 2>&1
 C --imds "$CVM_IMDS_URL" --runtime-log none --eventlog none -o "$D/i-none.tar" >/dev/null 2>"$D/i-none.err"
 rc=$?
