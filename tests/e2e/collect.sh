@@ -24,6 +24,7 @@ STUB_PID=
 cleanup() {
     [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null
     timeout 30 "$FAKE" stop "$D/vm" >/dev/null 2>&1
+    timeout 30 "$FAKE" stop "$D/vm2" >/dev/null 2>&1
     for t in "$D"/tpm-*; do [ -d "$t" ] && bash "$SWTPM_ENV" stop "$t"; done
     rm -rf "$D"
 }
@@ -36,6 +37,8 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 # no file and no temp file may be left at/next to the output
 no_output() { [ ! -e "$1" ] && ! ls "$(dirname "$1")"/.cvm-collect.* >/dev/null 2>&1; }
 
+# the RSA-4096 ARK/ASK keys are slow to make: the two fake VMs below share them
+export FAKE_CVM_KEY_CACHE=$D/keys
 $T "$FAKE" start "$D/vm" >"$D/env.sh" 2>"$D/fake.log" || { cat "$D/fake.log"; echo "FAIL - fake CVM start"; exit 1; }
 . "$D/env.sh"
 cat "$CVM_VCEK" "$CVM_CHAIN" >"$D/vcek-chain.pem"
@@ -184,6 +187,18 @@ assert m["nonce"]["fresh_report"] is True
 EOF
 
 verify_ok --fresh "$D/f.tar" "$NONCE"
+
+# a VM whose guest never defined NV 0x01400002: --fresh defines it (64 bytes, owner read/write)
+if (
+    $T "$FAKE" start "$D/vm2" --no-user-data-index >"$D/env2.sh" 2>>"$D/fake.log" || exit 1
+    . "$D/env2.sh"
+    $T "$COLLECT" --tcti "$CVM_TCTI" --imds "$CVM_IMDS_URL" --nonce "$NONCE" --fresh --runtime-log none \
+        --eventlog none -v -o "$D/f2.tar" >/dev/null 2>"$D/f2.err" || exit 1
+    grep -q 'defined NV 0x01400002' "$D/f2.err" || exit 1
+    $T tpm2_nvreadpublic -T "$CVM_TCTI" 0x01400002 >"$D/nvpub" 2>/dev/null || exit 1
+    grep -q 'friendly: ownerwrite|authwrite|ownerread|authread|written' "$D/nvpub" && grep -q 'size: 64' "$D/nvpub"
+); then pass "--fresh on a VM without NV 0x01400002 defines it and refreshes"; else fail "--fresh defines NV 0x01400002"; fi
+timeout 30 "$FAKE" stop "$D/vm2" >/dev/null 2>&1
 
 # ---------------------------------------------------------------- 4. measure, then collect
 echo "first file" >"$D/m1"; echo "second file" >"$D/m2"
