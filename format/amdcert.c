@@ -530,7 +530,7 @@ static int der_tlv(cvm_rd *r, uint8_t want_tag, const char *tname, size_t *clen)
 /* DER INTEGER, non-negative, minimal, value <= max. */
 static int der_uint(cvm_rd *r, uint64_t max, uint64_t *out)
 {
-    size_t n;
+    size_t n = 0;
     const uint8_t *c;
     uint64_t v = 0;
     int rc;
