@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "sandbox.h"
 #include "show.h"
 #include "verify.h"
 
@@ -30,6 +31,7 @@ static void usage(FILE *f)
             "  --json               JSON report on stdout (spec/verify.md)\n"
             "  --html FILE          also write a self-contained HTML report to FILE\n"
             "  --quiet              print only the verdict line\n"
+            "  --no-sandbox         do not install the seccomp filter that makes socket()/connect() fail\n"
             "  --help, --version\n"
             "\n"
             "exit codes:\n"
@@ -67,7 +69,7 @@ int main(int argc, char **argv)
     if (!v)
         return CVM_EXIT_USAGE;
     cvm_verify_init(v);
-    bool json = false, quiet = false;
+    bool json = false, quiet = false, sandbox = true;
     const char *html = NULL;
     const char *s;
     for (int i = 1; i < argc; i++) {
@@ -84,6 +86,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             json = true;
+        } else if (strcmp(a, "--no-sandbox") == 0) {
+            sandbox = false;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             quiet = true;
         } else if ((s = optval(argc, argv, &i, "--html"))) {
@@ -131,8 +135,15 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvm-verify: give exactly one of BUNDLE.tar or --dir DIR (see --help)\n");
         goto usage_err;
     }
+    /* no evidence or option file has been read yet */
+    cvm_sandbox_state sb = {0};
+    if (sandbox && cvm_sandbox_apply(&sb) != 0)
+        fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", sb.why);
     char err[1024] = "";
     int rc = cvm_verify_run(v, err, sizeof err);
+    json_object_set_new(v->facts, "sandbox", cvm_sandbox_json(&sb));
+    if (!sandbox)
+        cvm_limitation(v, "network sandbox disabled (--no-sandbox)");
     if (rc == CVM_EXIT_USAGE) {
         fprintf(stderr, "cvm-verify: %s\n", err);
         cvm_verify_free(v);
@@ -159,6 +170,10 @@ int main(int argc, char **argv)
             cvm_report_text(v, stderr, false, true);
     } else {
         bool colour = isatty(fileno(stdout)) && !getenv("NO_COLOR");
+        if (!quiet) {
+            char sbl[320];
+            printf("sandbox: %s\n", cvm_sandbox_summary(&sb, sbl, sizeof sbl));
+        }
         cvm_report_text(v, stdout, colour, quiet);
     }
     if (fflush(stdout) != 0)
