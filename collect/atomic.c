@@ -59,8 +59,22 @@ static void on_signal(int sig)
     raise(sig); /* delivered with the default action once we return */
 }
 
+/* SIGXFSZ (RLIMIT_FSIZE reached) would kill us mid-write with the temp
+ * left behind; ignored, the write fails with EFBIG and the normal error
+ * path unlinks the temp and names the cause. */
+static struct sigaction g_saved_xfsz;
+
 static void guard(bool on, struct sigaction *saved)
 {
+    if (on) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGXFSZ, &ign, &g_saved_xfsz);
+    } else {
+        sigaction(SIGXFSZ, &g_saved_xfsz, NULL);
+    }
     for (size_t i = 0; i < NSIGS; i++) {
         if (on) {
             struct sigaction sa;
