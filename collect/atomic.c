@@ -116,7 +116,7 @@ int cvm_atomic_write(const char *path, const uint8_t *data, size_t len, unsigned
     memcpy(tmp, g_tmp, sizeof tmp < sizeof g_tmp ? sizeof tmp : sizeof g_tmp);
     const char *slow = getenv("CVM_COLLECT_TEST_SLOW_WRITE"); /* test hook: widen the window */
     if (slow)
-        sleep((unsigned)atoi(slow));
+        sleep((unsigned)strtoul(slow, NULL, 10));
     const char *step = "write";
     int e = 0;
     size_t off = 0;
