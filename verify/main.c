@@ -60,8 +60,13 @@ static const char *optval(int argc, char **argv, int *i, const char *name)
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+    if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+        /* show only reads files: always sandboxed (no --no-sandbox there) */
+        cvm_sandbox_state ssb = {0};
+        if (cvm_sandbox_apply(&ssb) != 0)
+            fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", ssb.why);
         return cvm_show_main(argc - 1, argv + 1);
+    }
     /* the verdict must not depend on the machine's openssl.cnf (providers,
      * security level): an air-gapped verifier behaves the same everywhere */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
