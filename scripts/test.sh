@@ -9,6 +9,7 @@ JOBS=$(nproc)
 cmake -S . -B build -DCMAKE_BUILD_TYPE=RelWithDebInfo -DCVM_WERROR=ON
 cmake --build build -j"$JOBS"
 (cd build && ctest --no-tests=error --output-on-failure -j"$JOBS")
+bash scripts/lint.sh   # cppcheck + clang-tidy, enforced (~20 s; skips a tool that is not installed)
 
 cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCVM_WERROR=ON -DCVM_SANITIZE=ON
 cmake --build build-asan -j"$JOBS"
