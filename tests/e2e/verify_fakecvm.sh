@@ -258,5 +258,22 @@ timeout 30 tpm2_quote -Q -c 0x81000003 -l sha256:0 -q "$SEALZ" -g sha256 -m "$K/
 mktar "$K/z.tar"
 checkb "$K/z.tar" 0 seal=pass quote.nonce=warn -- --nonce "$BN" "${A[@]}"
 
+# a batch: the good bundle, the tampered-custody one and a missing file
+rc=0
+"$BIN" "$K/b.tar" "$K/x.tar" "$K/missing.tar" --nonce "$BN" "${A[@]}" --json >"$D/batch.json" 2>"$D/batch.err" || rc=$?
+[ "$rc" -eq 3 ] && ok || bad "batch exit $rc, expected 3 (one bundle unreadable)"
+python3 - "$D/batch.json" <<'PY' && ok || bad "batch JSON"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["schema"] == "cvm-verify/batch/v1", b["schema"]
+assert b["counts"] == {"verified": 1, "policy_not_met": 0, "invalid": 1, "error": 1}, b["counts"]
+assert [r.get("verdict", {}).get("result") for r in b["reports"]] == ["verified", "invalid", None]
+assert b["reports"][2]["exit_code"] == 3
+PY
+rc=0
+"$BIN" "$K/b.tar" "$K/x.tar" --nonce "$BN" "${A[@]}" --quiet >"$D/batch.txt" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l < "$D/batch.txt")" -eq 3 ] && grep -q "1 verified, 0 policy not met, 1 invalid" "$D/batch.txt" \
+  && ok || bad "batch --quiet (exit $rc): $(cat "$D/batch.txt")"
+
 echo "verify_fakecvm: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]
