@@ -84,7 +84,7 @@ enum cvm_input_id {
     CVM_IN_SEAL_SIG,
     CVM_IN_EVENTLOG,
     CVM_IN_CEL,
-    CVM_IN_CRL,       /* member "crl" in a bundle, or --crl */
+    CVM_IN_CRL,       /* --crl */
     CVM_IN_NONCE_HEX, /* nonce.hex: reported, never trusted */
     CVM_IN_COUNT
 };
@@ -163,7 +163,7 @@ typedef struct cvm_verify {
     cvm_err runtime_err;
     int runtime_rc;
     STACK_OF(X509) *ev_certs;    /* vcek.pem certificates (owned) */
-    X509_CRL *crl;               /* --crl or the bundle's crl member (owned) */
+    X509_CRL *crl;               /* --crl (owned) */
     EVP_PKEY *akpub;             /* akpub.pem */
     cvm_tpm_public ak_tpm;       /* ak.pub */
     cvm_tpm_attest attest;       /* quote.msg */
