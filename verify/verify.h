@@ -176,6 +176,7 @@ typedef struct cvm_verify {
     cvm_manifest manifest;       /* manifest.json (valid when its input decoded ok) */
     cvm_eventlog elog;           /* eventlog.bin */
     cvm_rtlog rtlog;             /* runtime.cel */
+    size_t rtlog_extended;       /* records of runtime.cel that replay to the quote (eventlog.runtime) */
 
     /* bundle mode */
     uint8_t *tar;                /* the bundle file (owned) */

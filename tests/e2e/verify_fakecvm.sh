@@ -75,6 +75,34 @@ check "$E" 2 quote.nonce=fail -- --nonce "00$NONCE" "${A[@]}"
 # no nonce: verified, freshness unproven
 check "$E" 0 quote.nonce=warn -- "${A[@]}"
 
+# a PCR23 runtime log made by cvm-collect measure, quoted with PCR23:
+# eventlog.runtime replays it; the policy names the expected file hashes
+COLLECT=${CVM_BUILD_DIR:-}/collect/cvm-collect
+if [ -x "$COLLECT" ]; then
+  R=$D/rt; mkdir -p "$R"; cp "$E"/* "$R"/
+  echo "hello runtime" > "$D/app.conf"; echo "other" > "$D/other.bin"
+  timeout 60 "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$R/runtime.cel" "$D/app.conf" >/dev/null 2>&1
+  timeout 30 tpm2_quote -Q -c 0x81000003 -l sha256:0,1,2,3,4,5,6,7,23 -q "$NONCE" -g sha256 \
+    -m "$R/quote.msg" -s "$R/quote.sig" -o "$R/quote.pcrs"
+  APP=$(realpath "$D/app.conf"); H=$(sha256sum "$D/app.conf" | cut -c1-64)
+  check "$R" 0 eventlog.runtime=pass -- --nonce "$NONCE" "${A[@]}"
+  printf '{"runtime_files":{"files":[{"path":"%s","sha256":"%s"}]}}' "$APP" "$H" > "$D/rt-ok.json"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-ok.json"
+  printf '{"runtime_files":{"files":[{"path":"%s","sha256":"%s"}]}}' "$APP" "$(printf '0%.0s' $(seq 64))" > "$D/rt-bad.json"
+  check "$R" 1 policy=fail -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-bad.json"
+  printf '{"runtime_files":{"action":"warn","files":[]}}' > "$D/rt-unlisted.json"
+  check "$R" 0 policy=warn -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-unlisted.json"
+  printf '{"runtime_files":{"files":[],"allow_unlisted":true}}' > "$D/rt-any.json"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-any.json"
+  # measured again after the quote: the log runs ahead of the quoted PCR23
+  timeout 60 "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$R/runtime.cel" "$D/other.bin" >/dev/null 2>&1
+  check "$R" 0 eventlog.runtime=warn -- --nonce "$NONCE" "${A[@]}"
+  # the policy only counts what the quote covers: other.bin is not "measured"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-ok.json"
+else
+  echo "note: $COLLECT not built: runtime-log checks skipped"
+fi
+
 # broken reports next to the genuine quote (same AK): only that link fails.
 # gen-report issues a fresh VCEK into its --pki folder, so it works on a copy
 # (the VM keeps signing with its own VCEK)
