@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "show.h"
+#include "version.h"
 #include "verify.h"
 
 static void usage(FILE *f)
@@ -26,7 +27,12 @@ static void usage(FILE *f)
             "  --chain FILE         ASK and ARK (PEM or DER) when the evidence lacks them\n"
             "  --crl FILE           AMD CRL (DER or PEM) to check revocation\n"
             "  --policy FILE        policy JSON (spec/policy.md)\n"
-            "  --at RFC3339         verify as of this time (e.g. 2026-01-01T00:00:00Z); default now\n"
+            "  --at RFC3339         verify as of this time (e.g. 2026-01-01T00:00:00Z); default: the genTime of a\n"
+            "                       verified RFC 3161 token over seal.sig, else now\n"
+            "  --at created         verify as of manifest.json \"created\" (the collector's unauthenticated claim)\n"
+            "  --signer-anchor FILE operator certificate, CA certificate or public key (PEM/DER) that the\n"
+            "                       CMS signature manifest.json.p7s must chain to (repeatable)\n"
+            "  --tsa-anchor FILE    TSA root or TSA certificate for the RFC 3161 tokens <member>.tsr (repeatable)\n"
             "  --json               JSON report on stdout (spec/verify.md)\n"
             "  --html FILE          also write a self-contained HTML report to FILE\n"
             "  --quiet              print only the verdict line\n"
@@ -145,7 +151,7 @@ int main(int argc, char **argv)
             free(bundles);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
-            printf("cvm-verify %s\n", CVM_VERSION);
+            cvm_print_version(stdout, "cvm-verify");
             free(bundles);
             return 0;
         } else if (strcmp(a, "--json") == 0) {
@@ -176,7 +182,21 @@ int main(int argc, char **argv)
             opts.chain_path = s;
         } else if ((s = optval(argc, argv, &i, "--crl"))) {
             opts.crl_path = s;
-        } else if ((s = optval(argc, argv, &i, "--at"))) {
+        } else if ((s = optval(argc, argv, &i, "--signer-anchor"))) {
+            if (opts.n_signer_anchors >= CVM_MAX_ANCHORS) {
+                fprintf(stderr, "cvm-verify: at most %d --signer-anchor\n", CVM_MAX_ANCHORS);
+                goto usage_err;
+            }
+            opts.signer_anchor_paths[opts.n_signer_anchors++] = s;
+        } else if ((s = optval(argc, argv, &i, "--tsa-anchor"))) {
+            if (opts.n_tsa_anchors >= CVM_MAX_ANCHORS) {
+                fprintf(stderr, "cvm-verify: at most %d --tsa-anchor\n", CVM_MAX_ANCHORS);
+                goto usage_err;
+            }
+            opts.tsa_anchor_paths[opts.n_tsa_anchors++] = s;
+        } else if ((s = optval(argc, argv, &i, "--at")) && strcmp(s, "created") == 0) {
+            opts.at_created = true;
+        } else if (s) {
             if (cvm_time_parse(s, &opts.at) != 0) {
                 fprintf(stderr, "cvm-verify: --at %s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)\n", s);
                 goto usage_err;
