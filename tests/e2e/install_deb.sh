@@ -88,7 +88,7 @@ int main(void)
 }
 C
   FLAGS=$(PKG_CONFIG_PATH="$PC" pkg-config --define-prefix --cflags --libs cvm-evidence 2>"$D/pc.err") \
-    && cc -std=c17 -o "$D/t" "$D/t.c" $FLAGS 2>"$D/cc.err" && "$D/t" >/dev/null && ok \
+    && cc -std=c17 $([ "$sanitized" = 1 ] && echo -fsanitize=address,undefined) -o "$D/t" "$D/t.c" $FLAGS 2>"$D/cc.err" && "$D/t" >/dev/null && ok \
     || bad "pkg-config build against libcvmevidence: $(cat "$D/pc.err" "$D/cc.err" | head -5)"
 fi
 
