@@ -1,0 +1,572 @@
+/* Seed corpus generator for the fuzz targets: every seed is built by our
+ * own writers (plus OpenSSL for certificates), and every seed meant to be
+ * valid is parsed back here, so a writer/parser drift shows up as a failed
+ * corpus build rather than as a silently useless corpus.
+ *
+ *   cvm-fuzz-seeds OUTDIR      -> OUTDIR/<target>/<name>
+ *
+ * Real evidence (../shared/vectors) is added by make-corpus.sh at run time,
+ * never committed. */
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include <openssl/err.h>
+#include <openssl/evp.h>
+#include <openssl/objects.h>
+#include <openssl/rsa.h>
+#include <openssl/x509.h>
+#include <openssl/x509v3.h>
+
+#include "amdcert.h"
+#include "b64url.h"
+#include "hcl.h"
+#include "runtime.h"
+#include "snp.h"
+#include "thim.h"
+
+static const char *g_out;
+static int g_count;
+
+#define DIE(...)                                                                           \
+    do {                                                                                   \
+        fprintf(stderr, "cvm-fuzz-seeds: " __VA_ARGS__);                                   \
+        fputc('\n', stderr);                                                               \
+        exit(1);                                                                           \
+    } while (0)
+
+static void put(const char *target, const char *name, const void *p, size_t n)
+{
+    char path[4096];
+    snprintf(path, sizeof(path), "%s/%s", g_out, target);
+    if (mkdir(path, 0755) && errno != EEXIST)
+        DIE("mkdir %s: %s", path, strerror(errno));
+    snprintf(path, sizeof(path), "%s/%s/%s", g_out, target, name);
+    FILE *f = fopen(path, "wb");
+    if (!f || (n && fwrite(p, 1, n, f) != n) || fclose(f))
+        DIE("write %s failed", path);
+    g_count++;
+}
+
+static void put_wr(const char *target, const char *name, cvm_wr *w)
+{
+    if (w->failed)
+        DIE("writer failed for %s/%s", target, name);
+    put(target, name, w->p, w->len);
+}
+
+static void fill(uint8_t *p, size_t n, uint8_t seed)
+{
+    for (size_t i = 0; i < n; i++)
+        p[i] = (uint8_t)(seed + i * 7);
+}
+
+static void must_ok(int rc, const cvm_err *e, const char *what)
+{
+    if (rc) {
+        char b[512];
+        DIE("own seed %s rejected: %s", what, cvm_err_format(e, b, sizeof(b)));
+    }
+}
+
+/* ---- SNP reports ---- */
+
+static void snp_make(cvm_snp_report *r, uint32_t version, uint8_t fam, uint8_t model)
+{
+    memset(r, 0, sizeof(*r));
+    r->version = version;
+    r->guest_svn = 2;
+    r->policy = 0x30000; /* bit 17 (must be one) + SMT allowed */
+    fill(r->family_id, sizeof(r->family_id), 1);
+    fill(r->image_id, sizeof(r->image_id), 2);
+    r->vmpl = 0;
+    r->signature_algo = 1;
+    r->current_tcb = 0x7308000000000003ull;
+    r->platform_info = 0x25;
+    r->key_info = 0;
+    fill(r->report_data, sizeof(r->report_data), 3);
+    fill(r->measurement, sizeof(r->measurement), 4);
+    fill(r->report_id, sizeof(r->report_id), 5);
+    memset(r->report_id_ma, 0xff, sizeof(r->report_id_ma));
+    r->reported_tcb = 0x7308000000000003ull;
+    if (version >= 3) {
+        r->cpuid_fam_id = fam;
+        r->cpuid_mod_id = model;
+        r->cpuid_step = 1;
+    }
+    fill(r->chip_id, sizeof(r->chip_id), 6);
+    r->committed_tcb = 0x7308000000000003ull;
+    if (version >= 2) {
+        r->current_build = 21;
+        r->current_minor = 55;
+        r->current_major = 1;
+        r->committed_build = 21;
+        r->committed_minor = 55;
+        r->committed_major = 1;
+        r->launch_tcb = 0x7308000000000003ull;
+    }
+    if (version >= 5) {
+        r->launch_mit_vector = 1;
+        r->current_mit_vector = 3;
+    }
+    uint8_t sr[48], ss[48];
+    fill(sr, sizeof(sr), 8);
+    fill(ss, sizeof(ss), 9);
+    cvm_snp_set_signature_be(r, sr, ss);
+}
+
+static void snp_bytes(const cvm_snp_report *r, uint8_t out[CVM_SNP_REPORT_LEN], const char *n)
+{
+    cvm_snp_report back;
+    cvm_err e;
+    cvm_snp_write(r, out);
+    cvm_err_clear(&e);
+    must_ok(cvm_snp_parse(out, CVM_SNP_REPORT_LEN, n, &back, &e), &e, n);
+}
+
+static void gen_snp(void)
+{
+    static const struct {
+        const char *name;
+        uint32_t v;
+        uint8_t fam, model;
+        uint32_t key_info;
+        uint64_t tcb;
+    } k[] = {
+        {"v1", 1, 0, 0, 0, 0x7308000000000003ull},
+        {"v2-milan", 2, 0, 0, 0, 0xdb18000000000004ull},
+        {"v3-milan", 3, 0x19, 0x01, 0, 0x7308000000000003ull},
+        {"v3-genoa", 3, 0x19, 0x11, 0, 0x1c17000000000007ull},
+        {"v3-vlek", 3, 0x19, 0x11, 1 << 2, 0x1c17000000000007ull},
+        {"v4", 4, 0x19, 0xa0, 0, 0x1c17000000000007ull},
+        {"v5-turin", 5, 0x1a, 0x02, 0, 0x4800000000010101ull},
+    };
+    for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        cvm_snp_report r;
+        uint8_t b[CVM_SNP_REPORT_LEN];
+        snp_make(&r, k[i].v, k[i].fam, k[i].model);
+        r.key_info = k[i].key_info;
+        r.current_tcb = r.reported_tcb = k[i].tcb;
+        if (k[i].v == 1)
+            r.committed_tcb = 0;
+        snp_bytes(&r, b, k[i].name);
+        put("snp", k[i].name, b, sizeof(b));
+    }
+    /* debug policy, masked chip id, odd flags (accepted, flagged) */
+    cvm_snp_report r;
+    uint8_t b[CVM_SNP_REPORT_LEN];
+    snp_make(&r, 3, 0x19, 0x01);
+    r.policy = 0x70000 | (1ull << 40);
+    r.platform_info = 0xffffffffffffffffull;
+    r.key_info = 0xffffffe3u;
+    r.signature_algo = 2;
+    memset(r.chip_id, 0, sizeof(r.chip_id));
+    snp_bytes(&r, b, "flags");
+    put("snp", "flags", b, sizeof(b));
+}
+
+/* ---- runtime JSON, HCL ---- */
+
+static char *runtime_json(int variant)
+{
+    uint8_t n[256], e[3] = {1, 0, 1};
+    fill(n, sizeof(n), (uint8_t)(0x80 + variant));
+    n[0] |= 0x80;
+    char *nb = cvm_b64url_encode_alloc(n, sizeof(n));
+    char *eb = cvm_b64url_encode_alloc(e, sizeof(e));
+    char *s = malloc(4096);
+    if (!nb || !eb || !s)
+        DIE("out of memory");
+    switch (variant) {
+    case 0: /* the shape Azure emits */
+        snprintf(s, 4096,
+                 "{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"%s\","
+                 "\"n\":\"%s\"},{\"kid\":\"HCLEkPub\",\"key_ops\":[\"encrypt\"],\"kty\":\"RSA\","
+                 "\"e\":\"%s\",\"n\":\"%s\"}],\"vm-configuration\":{\"console-enabled\":true,"
+                 "\"root-cert-thumbprint\":\"\",\"secure-boot\":true,\"tpm-enabled\":true,"
+                 "\"tpm-persisted\":false,\"vmUniqueId\":\"26F8BC30-774E-4290-8E7A-535F3B672AEE\","
+                 "\"current-time\":1706500000},\"user-data\":\"%0128d\"}",
+                 eb, nb, eb, nb, 0);
+        break;
+    case 1: /* pretty, unknown members, mixed-case user-data */
+        snprintf(s, 4096,
+                 "{\n  \"keys\": [\n    {\"kid\": \"HCLAkPub\", \"kty\": \"RSA\", \"e\": \"%s\", "
+                 "\"n\": \"%s\", \"x-extra\": [1, 2.5, null]}\n  ],\n  \"vm-configuration\": "
+                 "{\"secure-boot\": false, \"new-flag\": {\"a\": 1}},\n  \"user-data\": "
+                 "\"AbCdEf0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789"
+                 "AbCdEf0123456789abcdef0123456789ABCDEF0123456789abcdef0123456789\",\n"
+                 "  \"future\": \"x\"\n}\n",
+                 eb, nb);
+        break;
+    case 2: /* non-RSA key, no vm-configuration */
+        snprintf(s, 4096, "{\"keys\":[{\"kid\":\"k1\",\"kty\":\"EC\",\"crv\":\"P-384\"}]}");
+        break;
+    default:
+        snprintf(s, 4096, "{}");
+        break;
+    }
+    free(nb);
+    free(eb);
+    return s;
+}
+
+static void gen_runtime_hcl(void)
+{
+    for (int v = 0; v < 4; v++) {
+        char *s = runtime_json(v);
+        char name[32];
+        cvm_runtime rt;
+        cvm_err e;
+        cvm_err_clear(&e);
+        snprintf(name, sizeof(name), "rt%d", v);
+        must_ok(cvm_runtime_parse((const uint8_t *)s, strlen(s), name, &rt, &e), &e, name);
+        cvm_runtime_free(&rt);
+        put("runtime", name, s, strlen(s));
+        free(s);
+    }
+
+    static const struct {
+        const char *name;
+        uint32_t hv, type, hash;
+        size_t nv;
+        int json;
+    } k[] = {
+        {"snp-v2-2600", 2, CVM_HCL_REPORT_SNP, CVM_HCL_HASH_SHA256, 2600, 0},
+        {"snp-v1-2048", 1, CVM_HCL_REPORT_SNP, CVM_HCL_HASH_SHA384, 2048, 2},
+        {"snp-v2-exact", 2, CVM_HCL_REPORT_SNP, CVM_HCL_HASH_SHA512, 0, 3},
+        {"tdx-v2-2900", 2, CVM_HCL_REPORT_TDX, CVM_HCL_HASH_SHA256, 2900, 0},
+    };
+    for (size_t i = 0; i < sizeof(k) / sizeof(k[0]); i++) {
+        uint8_t hw[CVM_HCL_HW_LEN] = {0};
+        if (k[i].type == CVM_HCL_REPORT_SNP) {
+            cvm_snp_report r;
+            snp_make(&r, 3, 0x19, 0x01);
+            snp_bytes(&r, hw, k[i].name);
+        } else {
+            fill(hw, CVM_HCL_TDREPORT_LEN, 0x81);
+        }
+        char *s = runtime_json(k[i].json);
+        cvm_hcl_report h;
+        cvm_wr w;
+        cvm_hcl_report_init(&h, k[i].hv, k[i].type, k[i].hash, hw, (const uint8_t *)s, strlen(s));
+        cvm_wr_init(&w);
+        if (cvm_hcl_write(&h, k[i].nv, &w))
+            DIE("hcl write %s", k[i].name);
+        cvm_hcl_report back;
+        cvm_err e;
+        cvm_err_clear(&e);
+        must_ok(cvm_hcl_parse(w.p, w.len, k[i].name, &back, &e), &e, k[i].name);
+        put_wr("hcl", k[i].name, &w);
+        cvm_wr_free(&w);
+        free(s);
+    }
+}
+
+/* ---- base64url ---- */
+
+static void gen_b64url(void)
+{
+    for (size_t n = 0; n <= 9; n++) {
+        uint8_t b[9];
+        char name[16];
+        fill(b, n, (uint8_t)(0xf0 + n));
+        char *s = cvm_b64url_encode_alloc(b, n);
+        snprintf(name, sizeof(name), "len%zu", n);
+        put("b64url", name, s, strlen(s));
+        free(s);
+    }
+    uint8_t big[300];
+    fill(big, sizeof(big), 0x3e);
+    char *s = cvm_b64url_encode_alloc(big, sizeof(big));
+    put("b64url", "len300", s, strlen(s));
+    free(s);
+}
+
+/* ---- certificates ---- */
+
+#define AMD "1.3.6.1.4.1.3704.1."
+
+static void add_ext(X509 *x, const char *oid, const uint8_t *v, size_t n)
+{
+    ASN1_OBJECT *o = OBJ_txt2obj(oid, 1);
+    ASN1_OCTET_STRING *os = ASN1_OCTET_STRING_new();
+    if (!o || !os || !ASN1_OCTET_STRING_set(os, v, (int)n))
+        DIE("extension %s", oid);
+    X509_EXTENSION *e = X509_EXTENSION_create_by_OBJ(NULL, o, 0, os);
+    if (!e || !X509_add_ext(x, e, -1))
+        DIE("extension %s", oid);
+    X509_EXTENSION_free(e);
+    ASN1_OCTET_STRING_free(os);
+    ASN1_OBJECT_free(o);
+}
+
+static size_t der_int(uint8_t *out, unsigned v)
+{
+    out[0] = 0x02;
+    if (v < 0x80) {
+        out[1] = 1, out[2] = (uint8_t)v;
+        return 3;
+    }
+    out[1] = 2, out[2] = 0, out[3] = (uint8_t)v;
+    return 4;
+}
+
+static size_t der_ia5(uint8_t *out, const char *s)
+{
+    size_t n = strlen(s);
+    out[0] = 0x16, out[1] = (uint8_t)n;
+    memcpy(out + 2, s, n);
+    return n + 2;
+}
+
+/* The AMD extension set of a VCEK (or VLEK with cspID) as the decoder
+ * sees it; also written in fuzz_amdext's record format. */
+struct amd_set {
+    const char *product;
+    unsigned bl, tee, snp, ucode, fmc;
+    bool turin, vlek;
+};
+
+static const char *const ext_oids_for_amdext[] = {
+    AMD "1", AMD "2", AMD "3.1", AMD "3.2", AMD "3.3", AMD "3.4", AMD "3.5", AMD "3.6",
+    AMD "3.7", AMD "3.8", AMD "3.9", AMD "4", AMD "5",
+};
+
+static void amd_exts(X509 *x, const struct amd_set *s, cvm_wr *rec)
+{
+    uint8_t v[80];
+    size_t n;
+    struct {
+        int sel;
+        const uint8_t *p;
+        size_t n;
+    } items[16];
+    int k = 0;
+    uint8_t bufs[16][80];
+
+#define ITEM(sel_, len_)                                                                   \
+    do {                                                                                   \
+        memcpy(bufs[k], v, (len_));                                                        \
+        items[k].sel = (sel_), items[k].p = bufs[k], items[k].n = (len_);                  \
+        k++;                                                                               \
+    } while (0)
+    n = der_int(v, 1);
+    ITEM(0, n);
+    n = der_ia5(v, s->product);
+    ITEM(1, n);
+    if (s->turin) {
+        n = der_int(v, s->fmc);
+        ITEM(10, n);
+    }
+    n = der_int(v, s->bl);
+    ITEM(2, n);
+    n = der_int(v, s->tee);
+    ITEM(3, n);
+    n = der_int(v, s->snp);
+    ITEM(4, n);
+    for (int r = 0; r < 4; r++) {
+        n = der_int(v, 0);
+        ITEM(5 + r, n);
+    }
+    n = der_int(v, s->ucode);
+    ITEM(9, n);
+    if (s->vlek) {
+        n = der_ia5(v, "Amazon");
+        ITEM(12, n);
+    } else {
+        fill(v, s->turin ? 8 : 64, 0x11);
+        ITEM(11, s->turin ? 8u : 64u);
+    }
+#undef ITEM
+    for (int i = 0; i < k; i++) {
+        if (x)
+            add_ext(x, ext_oids_for_amdext[items[i].sel], items[i].p, items[i].n);
+        if (rec) {
+            cvm_wr_u8(rec, (uint8_t)items[i].sel);
+            cvm_wr_u8(rec, (uint8_t)items[i].n);
+            cvm_wr_bytes(rec, items[i].p, items[i].n);
+        }
+    }
+}
+
+static EVP_PKEY *keygen(bool rsa)
+{
+    EVP_PKEY *k = rsa ? EVP_PKEY_Q_keygen(NULL, NULL, "RSA", (size_t)2048)
+                      : EVP_PKEY_Q_keygen(NULL, NULL, "EC", "P-384");
+    if (!k)
+        DIE("keygen");
+    return k;
+}
+
+static X509 *make_cert(const char *cn, const char *issuer_cn, EVP_PKEY *key, EVP_PKEY *signer,
+                       bool pss, const struct amd_set *amd, long serial)
+{
+    X509 *x = X509_new();
+    X509_NAME *sn = X509_NAME_new(), *in = X509_NAME_new();
+    if (!x || !sn || !in)
+        DIE("x509");
+    X509_set_version(x, 2);
+    ASN1_INTEGER_set(X509_get_serialNumber(x), serial);
+    X509_NAME_add_entry_by_txt(sn, "OU", MBSTRING_ASC, (const unsigned char *)"Engineering", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(sn, "O", MBSTRING_ASC, (const unsigned char *)"Advanced Micro Devices", -1, -1, 0);
+    X509_NAME_add_entry_by_txt(sn, "CN", MBSTRING_ASC, (const unsigned char *)cn, -1, -1, 0);
+    X509_NAME_add_entry_by_txt(in, "CN", MBSTRING_ASC, (const unsigned char *)issuer_cn, -1, -1, 0);
+    X509_set_subject_name(x, sn);
+    X509_set_issuer_name(x, in);
+    X509_NAME_free(sn);
+    X509_NAME_free(in);
+    ASN1_TIME_set_string(X509_getm_notBefore(x), "20240101000000Z");
+    ASN1_TIME_set_string(X509_getm_notAfter(x), "20310101000000Z");
+    X509_set_pubkey(x, key);
+    if (amd)
+        amd_exts(x, amd, NULL);
+    EVP_MD_CTX *ctx = EVP_MD_CTX_new();
+    EVP_PKEY_CTX *pctx = NULL;
+    if (!ctx || EVP_DigestSignInit(ctx, &pctx, EVP_sha384(), NULL, signer) != 1)
+        DIE("sign init");
+    if (pss && (EVP_PKEY_CTX_set_rsa_padding(pctx, RSA_PKCS1_PSS_PADDING) != 1 ||
+                EVP_PKEY_CTX_set_rsa_pss_saltlen(pctx, 48) != 1))
+        DIE("pss");
+    if (X509_sign_ctx(x, ctx) <= 0)
+        DIE("sign");
+    EVP_MD_CTX_free(ctx);
+    return x;
+}
+
+static void put_certs(const char *target, const char *name, X509 **xs, int n, bool der)
+{
+    cvm_wr w;
+    cvm_wr_init(&w);
+    for (int i = 0; i < n; i++)
+        if ((der ? cvm_cert_write_der(xs[i], &w) : cvm_cert_write_pem(xs[i], &w)))
+            DIE("cert write %s", name);
+    STACK_OF(X509) *sk = NULL;
+    cvm_err e;
+    cvm_err_clear(&e);
+    must_ok(cvm_certs_load(w.p, w.len, name, &sk, &e), &e, name);
+    for (int i = 0; i < sk_X509_num(sk); i++) {
+        cvm_amd_ext ext;
+        cvm_err_clear(&e);
+        must_ok(cvm_amdcert_ext_parse(sk_X509_value(sk, i), name, &ext, &e), &e, name);
+    }
+    cvm_certs_free(sk);
+    put_wr(target, name, &w);
+    cvm_wr_free(&w);
+}
+
+/* PEM text of the given certificates, NUL-terminated (caller frees) */
+static char *pem_of(X509 **xs, int n)
+{
+    cvm_wr w;
+    cvm_wr_init(&w);
+    for (int i = 0; i < n; i++)
+        cvm_cert_write_pem(xs[i], &w);
+    cvm_wr_u8(&w, 0);
+    if (w.failed)
+        DIE("pem");
+    size_t len;
+    return (char *)cvm_wr_take(&w, &len);
+}
+
+static void gen_certs_thim(void)
+{
+    EVP_PKEY *ark = keygen(true), *ask = keygen(true), *vcek = keygen(false),
+             *vlek = keygen(false);
+    static const struct amd_set milan = {"Milan-B0", 3, 0, 8, 115, 0, false, false};
+    static const struct amd_set genoa = {"Genoa", 7, 0, 23, 28, 0, false, false};
+    static const struct amd_set turin = {"Turin", 1, 0, 1, 72, 1, true, false};
+    static const struct amd_set vl = {"Genoa", 7, 0, 23, 28, 0, false, true};
+
+    X509 *x_ark = make_cert("ARK-Milan", "ARK-Milan", ark, ark, true, NULL, 1);
+    X509 *x_ask = make_cert("SEV-Milan", "ARK-Milan", ask, ark, true, NULL, 2);
+    X509 *x_vcek = make_cert("SEV-VCEK", "SEV-Milan", vcek, ask, true, &milan, 3);
+    X509 *x_gvcek = make_cert("SEV-VCEK", "SEV-Genoa", vcek, ask, true, &genoa, 4);
+    X509 *x_tvcek = make_cert("SEV-VCEK", "SEV-Turin", vcek, ask, true, &turin, 5);
+    X509 *x_vlek = make_cert("SEV-VLEK", "SEV-VLEK-Genoa", vlek, ask, true, &vl, 6);
+    X509 *x_asvk = make_cert("SEV-VLEK-Genoa", "ARK-Genoa", ask, ark, false, NULL, 7);
+
+    X509 *chain3[] = {x_vcek, x_ask, x_ark};
+    X509 *chain2[] = {x_ask, x_ark};
+    put_certs("amdcert", "vcek-chain.pem", chain3, 3, false);
+    put_certs("amdcert", "ask-ark.pem", chain2, 2, false);
+    put_certs("amdcert", "vcek-milan.der", &x_vcek, 1, true);
+    put_certs("amdcert", "vcek-genoa.der", &x_gvcek, 1, true);
+    put_certs("amdcert", "vcek-turin.der", &x_tvcek, 1, true);
+    put_certs("amdcert", "vlek.der", &x_vlek, 1, true);
+    put_certs("amdcert", "asvk.pem", &x_asvk, 1, false);
+    put_certs("amdcert", "ark.der", &x_ark, 1, true);
+
+    const struct amd_set *sets[] = {&milan, &genoa, &turin, &vl};
+    for (size_t i = 0; i < 4; i++) {
+        cvm_wr w;
+        char name[16];
+        cvm_wr_init(&w);
+        amd_exts(NULL, sets[i], &w);
+        snprintf(name, sizeof(name), "set%zu", i);
+        put_wr("amdext", name, &w);
+        cvm_wr_free(&w);
+    }
+
+    /* THIM: compact and pretty, integer cacheControl, an unknown member */
+    char *vpem = pem_of(&x_vcek, 1), *cpem = pem_of(chain2, 2);
+    for (int v = 0; v < 3; v++) {
+        cvm_thim t;
+        memset(&t, 0, sizeof(t));
+        t.vcek_cert = vpem;
+        t.vcek_cert_len = strlen(vpem);
+        t.certificate_chain = cpem;
+        t.certificate_chain_len = strlen(cpem);
+        snprintf(t.tcbm_hex, sizeof(t.tcbm_hex), "%s", v == 1 ? "DB18000000000004" : "7308000000000003");
+        t.cache_control = v == 2 ? "3600" : "86400";
+        t.cache_control_is_int = v == 2;
+        if (v == 1) {
+            t.extra = json_pack("{s:s,s:[i,b]}", "vcekCertUrl", "https://example", "z", 1, 1);
+            if (!t.extra)
+                DIE("json_pack");
+        }
+        cvm_wr w;
+        cvm_wr_init(&w);
+        if ((v == 1 ? cvm_thim_write_pretty(&t, &w) : cvm_thim_write(&t, &w)))
+            DIE("thim write");
+        cvm_thim back;
+        cvm_err e;
+        cvm_err_clear(&e);
+        must_ok(cvm_thim_parse(w.p, w.len, "thim", &back, &e), &e, "thim");
+        cvm_thim_free(&back);
+        char name[16];
+        snprintf(name, sizeof(name), "thim%d", v);
+        put_wr("thim", name, &w);
+        cvm_wr_free(&w);
+        json_decref(t.extra);
+    }
+    free(vpem);
+    free(cpem);
+
+    X509 *all[] = {x_ark, x_ask, x_vcek, x_gvcek, x_tvcek, x_vlek, x_asvk};
+    for (size_t i = 0; i < sizeof(all) / sizeof(all[0]); i++)
+        X509_free(all[i]);
+    EVP_PKEY_free(ark);
+    EVP_PKEY_free(ask);
+    EVP_PKEY_free(vcek);
+    EVP_PKEY_free(vlek);
+}
+
+int main(int argc, char **argv)
+{
+    if (argc != 2) {
+        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+        return 2;
+    }
+    g_out = argv[1];
+    if (mkdir(g_out, 0755) && errno != EEXIST)
+        DIE("mkdir %s: %s", g_out, strerror(errno));
+    gen_snp();
+    gen_runtime_hcl();
+    gen_b64url();
+    gen_certs_thim();
+    printf("cvm-fuzz-seeds: %d seeds in %s\n", g_count, g_out);
+    return 0;
+}
