@@ -24,9 +24,7 @@ if [ ! -x "$gen" ]; then
   cmake --build "$build" -j2 --target cvm-fuzz-seeds >/dev/null
 fi
 mkdir -p "$out"
-# the generator runs ASan-instrumented code (it links the fuzz build of
-# cvmformat); OpenSSL keeps a few allocations until exit, which is no leak
-ASAN_OPTIONS=detect_leaks=0 "$gen" "$out"
+"$gen" "$out"
 
 [ -d "$vectors" ] || { echo "make-corpus: no vectors at $vectors (own seeds only)"; exit 0; }
 
@@ -37,6 +35,12 @@ add() { # target file
   cp "$2" "$out/$1/v_${rel//\//_}"
 }
 u32le() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }
+# targets whose first input byte is a mode selector get the file behind it
+add_prefixed() { # target prefix-byte-octal file
+  mkdir -p "$out/$1"
+  local rel=${3#"$vectors"/}
+  { printf "\\$2"; cat "$3"; } > "$out/$1/v$2_${rel//\//_}"
+}
 
 n=0
 while IFS= read -r -d '' f; do
@@ -58,7 +62,12 @@ while IFS= read -r -d '' f; do
   elif [ "$size" -eq 1184 ]; then
     add snp "$f"
   elif [ "$magic" = ff544347 ]; then # TPM_GENERATED_VALUE: a TPMS_ATTEST
-    add tpm "$f"
+    add tpm_attest "$f"
+  elif [ "${base##*.}" = sig ] || [ "${base#quote_sig}" != "$base" ]; then
+    add_prefixed tpm_sig 000 "$f" # no key
+    add_prefixed tpm_sig 011 "$f" # RSASSA key, sha256
+  elif [ "${base##*.}" = pcrs ]; then
+    add pcrs "$f"
   elif grep -q -- '-----BEGIN CERTIFICATE-----' "$f" && ! grep -q '^[[:space:]]*[{"]' "$f"; then
     add amdcert "$f"
   elif [ "${magic:0:2}" = 30 ] && [ "$size" -lt 65536 ]; then # DER SEQUENCE

@@ -23,10 +23,18 @@
 
 #include "amdcert.h"
 #include "b64url.h"
+#include "binding.h"
+#include "bundle.h"
+#include "cel.h"
+#include "eventlog.h"
 #include "hcl.h"
+#include "manifest.h"
+#include "pcrs.h"
+#include "rtlog.h"
 #include "runtime.h"
 #include "snp.h"
 #include "thim.h"
+#include "tpm.h"
 
 static const char *g_out;
 static int g_count;
@@ -554,6 +562,441 @@ static void gen_certs_thim(void)
     EVP_PKEY_free(vlek);
 }
 
+
+/* ---- TPM ---- */
+
+static void sel_from(const char *txt, cvm_pcr_selection *s)
+{
+    cvm_err e;
+    cvm_err_clear(&e);
+    must_ok(cvm_pcr_selection_from_string(txt, s, &e), &e, txt);
+}
+
+static void put_prefixed(const char *target, const char *name, uint8_t prefix, const uint8_t *p,
+                         size_t n)
+{
+    uint8_t *b = malloc(n + 1);
+    if (!b)
+        DIE("out of memory");
+    b[0] = prefix;
+    memcpy(b + 1, p, n);
+    put(target, name, b, n + 1);
+    free(b);
+}
+
+static void gen_tpm(void)
+{
+    static const char *const sels[] = {"sha256:0,1,2,3,4,5,6,7", "sha256:all+sha1:0,7",
+                                       "sha384:23+sha256:", "sha512:0-31"};
+    cvm_err e;
+    for (size_t i = 0; i < sizeof(sels) / sizeof(sels[0]); i++) {
+        cvm_pcr_selection s;
+        cvm_wr w;
+        char name[32];
+        sel_from(sels[i], &s);
+        cvm_wr_init(&w);
+        cvm_pcr_selection_write(&s, &w);
+        snprintf(name, sizeof(name), "bin%zu", i);
+        put_prefixed("tpm_pcrsel", name, 0, w.p, w.len);
+        snprintf(name, sizeof(name), "txt%zu", i);
+        put_prefixed("tpm_pcrsel", name, 1, (const uint8_t *)sels[i], strlen(sels[i]));
+
+        /* a quote over that selection (TPMS_ATTEST has no writer: built here
+         * field by field, formats.md §5.2) */
+        uint8_t name_buf[34] = {0x00, 0x0b}, nonce[32], digest[32];
+        fill(name_buf + 2, 32, 0x21);
+        fill(nonce, sizeof(nonce), 0x22);
+        fill(digest, sizeof(digest), 0x23);
+        cvm_wr_free(&w);
+        cvm_wr_init(&w);
+        cvm_wr_u32be(&w, CVM_TPM_GENERATED_VALUE);
+        cvm_wr_u16be(&w, CVM_TPM_ST_ATTEST_QUOTE);
+        cvm_wr_u16be(&w, sizeof(name_buf));
+        cvm_wr_bytes(&w, name_buf, sizeof(name_buf));
+        cvm_wr_u16be(&w, i == 2 ? 0 : sizeof(nonce));
+        if (i != 2)
+            cvm_wr_bytes(&w, nonce, sizeof(nonce));
+        cvm_wr_u64be(&w, 123456789);
+        cvm_wr_u32be(&w, 7);
+        cvm_wr_u32be(&w, 1);
+        cvm_wr_u8(&w, 1);
+        cvm_wr_u64be(&w, 0x2000000000000ull);
+        cvm_pcr_selection_write(&s, &w);
+        cvm_wr_u16be(&w, sizeof(digest));
+        cvm_wr_bytes(&w, digest, sizeof(digest));
+        cvm_tpm_attest a;
+        cvm_err_clear(&e);
+        must_ok(cvm_tpm_attest_parse(w.p, w.len, "quote", &a, &e), &e, "quote");
+        snprintf(name, sizeof(name), "quote%zu", i);
+        put_wr("tpm_attest", name, &w);
+        cvm_wr_free(&w);
+    }
+
+    /* signatures: tss forms (prefix 0: no key) and plain forms */
+    cvm_tpm_signature s;
+    memset(&s, 0, sizeof(s));
+    s.sig_alg = CVM_TPM_ALG_RSASSA;
+    s.hash_alg = CVM_TPM_ALG_SHA256;
+    s.rsa_sig_len = 256;
+    fill(s.rsa_sig, 256, 0x31);
+    for (int v = 0; v < 4; v++) {
+        cvm_wr w;
+        char name[32];
+        if (v == 1)
+            s.sig_alg = CVM_TPM_ALG_RSAPSS, s.hash_alg = CVM_TPM_ALG_SHA384;
+        if (v >= 2) {
+            s.sig_alg = CVM_TPM_ALG_ECDSA;
+            s.hash_alg = CVM_TPM_ALG_SHA256;
+            s.ecdsa_r_len = s.ecdsa_s_len = v == 2 ? 32 : 48;
+            fill(s.ecdsa_r, s.ecdsa_r_len, 0x81); /* high bit: DER needs a 00 pad */
+            fill(s.ecdsa_s, s.ecdsa_s_len, 0x12);
+        }
+        cvm_wr_init(&w);
+        cvm_tpm_signature_write(&s, &w);
+        cvm_tpm_signature back;
+        cvm_err_clear(&e);
+        must_ok(cvm_tpm_signature_parse(w.p, w.len, "sig", &back, &e), &e, "sig");
+        snprintf(name, sizeof(name), "tss%d", v);
+        put_prefixed("tpm_sig", name, (uint8_t)(v << 2), w.p, w.len);
+        cvm_wr_free(&w);
+        cvm_wr_init(&w);
+        cvm_tpm_signature_write_plain(&s, &w);
+        snprintf(name, sizeof(name), "plain%d", v);
+        /* key selector: 1 RSASSA key, 2 RSAPSS key, 3 ECC key */
+        put_prefixed("tpm_sig", name, (uint8_t)(v == 0 ? 1 : v == 1 ? 2 : 3) | (2 << 2), w.p,
+                     w.len);
+        cvm_wr_free(&w);
+    }
+
+    /* public areas: RSA-2048 AK (Azure's shape) and ECC P-256, TPM2B and TPMT */
+    for (int v = 0; v < 2; v++) {
+        cvm_wr t;
+        uint8_t unique[256];
+        cvm_wr_init(&t);
+        cvm_wr_u16be(&t, v ? CVM_TPM_ALG_ECC : CVM_TPM_ALG_RSA);
+        cvm_wr_u16be(&t, CVM_TPM_ALG_SHA256);
+        cvm_wr_u32be(&t, 0x00050072); /* fixedTPM fixedParent sensitiveDataOrigin userWithAuth restricted sign */
+        cvm_wr_u16be(&t, 0);          /* authPolicy */
+        cvm_wr_u16be(&t, CVM_TPM_ALG_NULL); /* symmetric */
+        if (!v) {
+            cvm_wr_u16be(&t, CVM_TPM_ALG_RSASSA);
+            cvm_wr_u16be(&t, CVM_TPM_ALG_SHA256);
+            cvm_wr_u16be(&t, 2048);
+            cvm_wr_u32be(&t, 0);
+            fill(unique, 256, 0x41);
+            cvm_wr_u16be(&t, 256);
+            cvm_wr_bytes(&t, unique, 256);
+        } else {
+            cvm_wr_u16be(&t, CVM_TPM_ALG_ECDSA);
+            cvm_wr_u16be(&t, CVM_TPM_ALG_SHA256);
+            cvm_wr_u16be(&t, CVM_TPM_ECC_NIST_P256);
+            cvm_wr_u16be(&t, CVM_TPM_ALG_NULL);
+            fill(unique, 64, 0x42);
+            cvm_wr_u16be(&t, 32);
+            cvm_wr_bytes(&t, unique, 32);
+            cvm_wr_u16be(&t, 32);
+            cvm_wr_bytes(&t, unique + 32, 32);
+        }
+        cvm_tpm_public pub;
+        cvm_err_clear(&e);
+        must_ok(cvm_tpm_public_parse(t.p, t.len, "pub", CVM_TPM_PUBLIC_TPMT, &pub, &e), &e, "pub");
+        put_prefixed("tpm_public", v ? "ecc.tpmt" : "rsa.tpmt", 1, t.p, t.len);
+        cvm_wr w2;
+        cvm_wr_init(&w2);
+        cvm_wr_u8(&w2, 0);
+        cvm_wr_u16be(&w2, (uint16_t)t.len);
+        cvm_wr_bytes(&w2, t.p, t.len);
+        put_wr("tpm_public", v ? "ecc.tpm2b" : "rsa.tpm2b", &w2);
+        cvm_wr_free(&w2);
+        cvm_wr_free(&t);
+    }
+
+    /* .pcrs files */
+    static const char *const psels[] = {"sha256:0-23", "sha1:0,1,2+sha256:0,1,2,3,4,5,6,7,8,9",
+                                        "sha384:0"};
+    for (size_t i = 0; i < sizeof(psels) / sizeof(psels[0]); i++) {
+        cvm_pcr_selection sel;
+        cvm_pcrs *p = calloc(1, sizeof(*p)), *q = calloc(1, sizeof(*q));
+        char name[32];
+        if (!p || !q)
+            DIE("out of memory");
+        sel_from(psels[i], &sel);
+        cvm_err_clear(&e);
+        must_ok(cvm_pcrs_init(p, &sel, &e), &e, "pcrs init");
+        for (size_t k = 0; k < p->n_values; k++)
+            fill(p->values[k].bytes, p->values[k].len, (uint8_t)(0x50 + k));
+        cvm_wr w;
+        cvm_wr_init(&w);
+        if (cvm_pcrs_write(p, &w))
+            DIE("pcrs write");
+        cvm_err_clear(&e);
+        must_ok(cvm_pcrs_parse(w.p, w.len, "pcrs", q, &e), &e, "pcrs");
+        snprintf(name, sizeof(name), "pcrs%zu", i);
+        put_wr("pcrs", name, &w);
+        cvm_wr_free(&w);
+        free(p);
+        free(q);
+    }
+}
+
+/* ---- event logs ---- */
+
+static void ev2(cvm_wr *w, uint32_t pcr, uint32_t type, const uint16_t *algs, size_t nalg,
+                const void *event, uint32_t event_size)
+{
+    cvm_wr_u32le(w, pcr);
+    cvm_wr_u32le(w, type);
+    cvm_wr_u32le(w, (uint32_t)nalg);
+    for (size_t i = 0; i < nalg; i++) {
+        uint8_t d[64];
+        cvm_eventlog_hash(algs[i], event, event_size, d);
+        cvm_wr_u16le(w, algs[i]);
+        cvm_wr_bytes(w, d, cvm_eventlog_alg_size(algs[i]));
+    }
+    cvm_wr_u32le(w, event_size);
+    cvm_wr_bytes(w, event, event_size);
+}
+
+static void gen_eventlog(void)
+{
+    static const uint16_t two[] = {CVM_ALG_SHA1, CVM_ALG_SHA256};
+    static const uint16_t one[] = {CVM_ALG_SHA384};
+    for (int v = 0; v < 3; v++) {
+        const uint16_t *algs = v == 1 ? one : two;
+        size_t nalg = v == 1 ? 1 : 2;
+        cvm_wr w, spec;
+        cvm_wr_init(&w);
+        cvm_wr_init(&spec);
+        cvm_wr_bytes(&spec, "Spec ID Event03", 16);
+        cvm_wr_u32le(&spec, 0);  /* platformClass */
+        cvm_wr_u8(&spec, 0);     /* minor */
+        cvm_wr_u8(&spec, 2);     /* major */
+        cvm_wr_u8(&spec, 2);     /* errata */
+        cvm_wr_u8(&spec, 2);     /* uintnSize */
+        cvm_wr_u32le(&spec, (uint32_t)nalg);
+        for (size_t i = 0; i < nalg; i++) {
+            cvm_wr_u16le(&spec, algs[i]);
+            cvm_wr_u16le(&spec, (uint16_t)cvm_eventlog_alg_size(algs[i]));
+        }
+        cvm_wr_u8(&spec, v == 2 ? 4 : 0);
+        if (v == 2)
+            cvm_wr_bytes(&spec, "abcd", 4);
+        cvm_wr_u32le(&w, 0);
+        cvm_wr_u32le(&w, CVM_EV_NO_ACTION);
+        cvm_wr_zeros(&w, 20);
+        cvm_wr_u32le(&w, (uint32_t)spec.len);
+        cvm_wr_bytes(&w, spec.p, spec.len);
+        cvm_wr_free(&spec);
+
+        uint8_t loc[17] = "StartupLocality";
+        loc[16] = 3;
+        /* EV_NO_ACTION digests are zero in real logs; any value is parsed */
+        ev2(&w, 0, CVM_EV_NO_ACTION, algs, nalg, loc, sizeof(loc));
+        ev2(&w, 0, CVM_EV_S_CRTM_VERSION, algs, nalg, "1.0\0", 4);
+        ev2(&w, 7, CVM_EV_EFI_VARIABLE_DRIVER_CONFIG, algs, nalg, "SecureBoot-var-data", 19);
+        ev2(&w, 4, CVM_EV_EFI_BOOT_SERVICES_APPLICATION, algs, nalg, "image-load-event-bytes", 22);
+        ev2(&w, 5, CVM_EV_EFI_ACTION, algs, nalg, "Exit Boot Services Invocation", 29);
+        for (uint32_t pcr = 0; pcr < 8; pcr++)
+            ev2(&w, pcr, CVM_EV_SEPARATOR, algs, nalg, "\0\0\0\0", 4);
+        ev2(&w, 14, CVM_EV_IPL, algs, nalg, "MokList", 7);
+        if (v == 2) {
+            uint8_t ff[64];
+            memset(ff, 0xff, sizeof(ff));
+            cvm_wr_bytes(&w, ff, sizeof(ff));
+        }
+        cvm_eventlog log;
+        cvm_err e;
+        cvm_err_clear(&e);
+        must_ok(cvm_eventlog_parse(w.p, w.len, "eventlog", &log, &e), &e, "eventlog");
+        cvm_eventlog_free(&log);
+        char name[32];
+        snprintf(name, sizeof(name), "log%d", v);
+        put_wr("eventlog", name, &w);
+        cvm_wr_free(&w);
+    }
+}
+
+static void cel_rec(cvm_wr *w, uint64_t recnum, bool nv, uint32_t index, uint8_t ct,
+                    const cvm_wr *content, uint8_t rw, uint8_t iw, int ndig)
+{
+    static const uint16_t algs[] = {0x000B, 0x0004, 0x000C};
+    uint8_t d[3][64];
+    cvm_cel_record r;
+    memset(&r, 0, sizeof(r));
+    r.recnum = recnum;
+    r.is_nv_index = nv;
+    r.index = index;
+    r.content_type = ct;
+    r.content = content->p;
+    r.content_len = (uint32_t)content->len;
+    r.recnum_width = rw;
+    r.index_width = iw;
+    r.n_digests = (size_t)ndig;
+    for (int i = 0; i < ndig; i++) {
+        cvm_eventlog_hash(algs[i], content->p, content->len, d[i]);
+        r.digests[i].alg_id = algs[i];
+        r.digests[i].size = (uint16_t)cvm_eventlog_alg_size(algs[i]);
+        r.digests[i].digest = d[i];
+    }
+    cvm_err e;
+    cvm_err_clear(&e);
+    must_ok(cvm_cel_write_record_err(w, &r, &e), &e, "cel record");
+}
+
+static void gen_cel_rtlog(void)
+{
+    cvm_err e;
+    /* generic CEL: every content type, NV index records, odd widths */
+    for (int v = 0; v < 2; v++) {
+        cvm_wr w, c;
+        cvm_wr_init(&w);
+        cvm_wr_init(&c);
+        uint8_t ver[2] = {0, 1};
+        cvm_cel_wr_tlv(&c, CVM_CEL_MGMT_CEL_VERSION, ver, 2);
+        cel_rec(&w, 0, false, 23, CVM_CEL_CT_MGMT, &c, 0, 0, 1);
+        cvm_wr_free(&c);
+        cvm_wr_init(&c);
+        cvm_cel_wr_tlv(&c, CVM_CEL_IMA_PATH, "/usr/bin/true", 13);
+        uint8_t h[32];
+        fill(h, 32, 0x61);
+        cvm_cel_wr_tlv(&c, CVM_CEL_IMA_DATAHASH, h, 32);
+        cel_rec(&w, 5, false, 10, CVM_CEL_CT_IMA_TLV, &c, v ? 1 : 8, v ? 1 : 0, v ? 3 : 2);
+        cvm_wr_free(&c);
+        cvm_wr_init(&c);
+        cvm_cel_wr_tlv(&c, 0, "event-data", 10);
+        cel_rec(&w, 6, true, 0x01400001, CVM_CEL_CT_PCCLIENT_STD, &c, v ? 2 : 0, 4, 1);
+        cel_rec(&w, 300, false, 0, v ? CVM_CEL_CT_SYSTEMD_ALT : CVM_CEL_CT_SYSTEMD, &c, 0, 0, 1);
+        cel_rec(&w, 301, false, 7, CVM_CEL_CT_IMA_TEMPLATE, &c, 0, 0, 1);
+        cvm_wr_free(&c);
+        cvm_cel cel;
+        cvm_err_clear(&e);
+        must_ok(cvm_cel_parse(w.p, w.len, "cel", &cel, &e), &e, "cel");
+        cvm_cel_free(&cel);
+        char name[32];
+        snprintf(name, sizeof(name), "cel%d", v);
+        put_wr("cel", name, &w);
+        cvm_wr_free(&w);
+    }
+    /* runtime.cel under our profile: also a CEL seed */
+    for (int v = 0; v < 2; v++) {
+        cvm_wr w;
+        uint8_t ext[2][32], one[32], h[32];
+        cvm_rtlog_boot b;
+        memset(&b, 0, sizeof(b));
+        fill(b.boot_id, 16, 0x71);
+        b.reset_count = 3;
+        b.restart_count = 0;
+        b.unix_time = 1764300000;
+        cvm_wr_init(&w);
+        cvm_err_clear(&e);
+        must_ok(cvm_rtlog_write_start(&w, &b, ext, &e), &e, "rtlog start");
+        static const char *const paths[] = {"/usr/bin/cvm-collect", "/etc/os-release",
+                                            "/opt/app/weights.bin"};
+        for (int i = 0; i < (v ? 3 : 1); i++) {
+            fill(h, 32, (uint8_t)(0x90 + i));
+            cvm_err_clear(&e);
+            must_ok(cvm_rtlog_write_file(&w, (uint64_t)(2 + i), paths[i], strlen(paths[i]), h,
+                                         one, &e),
+                    &e, "rtlog file");
+        }
+        cvm_rtlog log;
+        cvm_err_clear(&e);
+        must_ok(cvm_rtlog_parse(w.p, w.len, "runtime.cel", &log, &e), &e, "runtime.cel");
+        cvm_rtlog_free(&log);
+        char name[32];
+        snprintf(name, sizeof(name), "runtime%d.cel", v);
+        put_wr("rtlog", name, &w);
+        put_wr("cel", name, &w);
+        cvm_wr_free(&w);
+    }
+}
+
+/* ---- bundle, manifest ---- */
+
+static void gen_bundle_manifest(void)
+{
+    static const char *const names[] = {"ak.pub",     "akpub.pem",  "guest_report.bin",
+                                        "quote.msg",  "quote.pcrs", "quote.sig",
+                                        "report.bin", "runtime.cel", "vcek.pem"};
+    enum { N = sizeof(names) / sizeof(names[0]) };
+    cvm_member mem[N + 3];
+    uint8_t data[N][40];
+    for (size_t i = 0; i < N; i++) {
+        fill(data[i], sizeof(data[i]), (uint8_t)i);
+        mem[i].name = names[i];
+        mem[i].data = data[i];
+        mem[i].len = 8 + i * 3;
+    }
+    cvm_err e;
+    for (int v = 0; v < 2; v++) {
+        cvm_manifest m;
+        memset(&m, 0, sizeof(m));
+        m.bundle_id = "0f8fad5b-d9cb-469f-a165-70867728950e";
+        m.created = "2026-11-28T06:00:00Z";
+        m.collector_name = "cvm-collect";
+        m.collector_version = "0.1.0";
+        m.custody_case_id = v ? "CASE-1" : "";
+        m.custody_examiner = v ? "J. Doe \u00e9" : "";
+        m.custody_note = v ? "line1\nline2 \"quoted\" \\ tab\t" : "";
+        fill(m.nonce, 32, 0xa1);
+        m.nonce_source = v ? CVM_NONCE_AUDITOR : CVM_NONCE_RANDOM;
+        m.fresh_report = v;
+        m.pcr_selection = v ? "sha256:0,1,2,3,4,5,6,7,23" : "sha256:0,1,2,3,4,5,6,7";
+        fill(m.binding, 32, 0xb1);
+        cvm_err_clear(&e);
+        must_ok(cvm_manifest_set_members(&m, mem, v ? N : 4, &e), &e, "manifest members");
+        cvm_wr w;
+        cvm_wr_init(&w);
+        cvm_err_clear(&e);
+        must_ok(cvm_manifest_write(&m, &w, &e), &e, "manifest write");
+        char name[32];
+        snprintf(name, sizeof(name), "manifest%d.json", v);
+        put_wr("manifest", name, &w);
+        /* the set_members list is owned by m; the strings above are not */
+        for (size_t i = 0; i < m.n_members; i++) {
+            free(m.members[i].name);
+            free(m.members[i].role);
+        }
+        free(m.members);
+
+        /* a bundle holding it plus the seal members */
+        cvm_member all[N + 3];
+        memcpy(all, mem, sizeof(cvm_member) * N);
+        all[N].name = "manifest.json", all[N].data = w.p, all[N].len = w.len;
+        all[N + 1].name = "seal.msg", all[N + 1].data = data[0], all[N + 1].len = 40;
+        all[N + 2].name = "seal.sig", all[N + 2].data = data[1], all[N + 2].len = v ? 0 : 513;
+        if (!v)
+            all[N + 2].data = (const uint8_t *)"0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012345678901234567890123456789"
+                                               "0123456789012";
+        cvm_wr t;
+        cvm_wr_init(&t);
+        cvm_err_clear(&e);
+        must_ok(cvm_bundle_write("cvm-evidence-0f8fad5b-d9cb-469f-a165-70867728950e", all,
+                                 v ? N + 3 : 2, &t, &e),
+                &e, "bundle write");
+        cvm_bundle b;
+        cvm_err_clear(&e);
+        must_ok(cvm_bundle_read(t.p, t.len, "bundle", &b, &e), &e, "bundle read");
+        cvm_bundle_free(&b);
+        snprintf(name, sizeof(name), "bundle%d.tar", v);
+        put_wr("bundle", name, &t);
+        cvm_wr_free(&t);
+        cvm_wr_free(&w);
+    }
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -567,6 +1010,10 @@ int main(int argc, char **argv)
     gen_runtime_hcl();
     gen_b64url();
     gen_certs_thim();
+    gen_tpm();
+    gen_eventlog();
+    gen_cel_rtlog();
+    gen_bundle_manifest();
     printf("cvm-fuzz-seeds: %d seeds in %s\n", g_count, g_out);
     return 0;
 }
