@@ -24,9 +24,13 @@ if [ ! -x "$gen" ]; then
   cmake --build "$build" -j2 --target cvm-fuzz-seeds >/dev/null
 fi
 mkdir -p "$out"
-"$gen" "$out"
-
-[ -d "$vectors" ] || { echo "make-corpus: no vectors at $vectors (own seeds only)"; exit 0; }
+if [ -d "$vectors" ]; then
+  "$gen" "$out" "$vectors"
+else
+  "$gen" "$out"
+  echo "make-corpus: no vectors at $vectors (own seeds only)"
+  exit 0
+fi
 
 # name in the corpus: the vector's path with / -> _ (unique, readable)
 add() { # target file

@@ -3,15 +3,18 @@
  * valid is parsed back here, so a writer/parser drift shows up as a failed
  * corpus build rather than as a silently useless corpus.
  *
- *   cvm-fuzz-seeds OUTDIR      -> OUTDIR/<target>/<name>
+ *   cvm-fuzz-seeds OUTDIR [VECTORS]  -> OUTDIR/<target>/<name>
  *
  * Real evidence (../shared/vectors) is added by make-corpus.sh at run time,
- * never committed. */
+ * never committed; with VECTORS given, the seed sets are also assembled
+ * into bundles (our tar and manifest writers) for the whole-verifier
+ * target. */
 #include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <dirent.h>
 #include <sys/stat.h>
 
 #include <openssl/err.h>
@@ -997,10 +1000,112 @@ static void gen_bundle_manifest(void)
     }
 }
 
+/* ---- whole bundles for fuzz_verify, from the shared seed sets ---- */
+
+static uint8_t *slurp(const char *dir, const char *name, size_t *len)
+{
+    char path[4096];
+    uint8_t *p = NULL;
+    cvm_err e;
+    snprintf(path, sizeof(path), "%s/%s", dir, name);
+    cvm_err_clear(&e);
+    if (cvm_file_read(path, 1u << 20, &p, len, &e) != CVM_OK)
+        return NULL;
+    return p;
+}
+
+/* A bundle per seed set: the real members under their bundle names (the
+ * quote doubles as the seal, ak.pub is absent), and a manifest written by
+ * our writer over them. Links then run on real signatures and certificates
+ * and fail only where the assembly differs from a collected bundle. */
+static void gen_verify(const char *vectors)
+{
+    char sdir[4096];
+    snprintf(sdir, sizeof(sdir), "%s/seedsets", vectors);
+    DIR *d = opendir(sdir);
+    if (!d)
+        return;
+    static const struct {
+        const char *src, *member;
+    } map[] = {
+        {"snp_report.bin", "report.bin"}, {"guest_report.bin", "guest_report.bin"},
+        {"vcek.pem", "vcek.pem"},         {"akpub.pem", "akpub.pem"},
+        {"quote.msg", "quote.msg"},       {"quote.sig", "quote.sig"},
+        {"quote.pcrs", "quote.pcrs"},     {"quote.msg", "seal.msg"},
+        {"quote.sig", "seal.sig"},
+    };
+    enum { NM = sizeof(map) / sizeof(map[0]) };
+    struct dirent *de;
+    int count = 0;
+    while ((de = readdir(d)) && count < 40) {
+        if (de->d_name[0] == '.')
+            continue;
+        char set[4096];
+        snprintf(set, sizeof(set), "%s/%s", sdir, de->d_name);
+        cvm_member mem[NM + 1];
+        uint8_t *bufs[NM] = {0};
+        size_t n = 0;
+        for (size_t i = 0; i < NM; i++) {
+            size_t len = 0;
+            bufs[i] = slurp(set, map[i].src, &len);
+            if (!bufs[i])
+                continue;
+            mem[n].name = map[i].member;
+            mem[n].data = bufs[i];
+            mem[n].len = len;
+            n++;
+        }
+        if (n < 4)
+            goto next;
+        cvm_manifest m;
+        memset(&m, 0, sizeof(m));
+        m.bundle_id = "6f1c2e3a-5b4d-4c7e-9a8b-0d1e2f3a4b5c";
+        m.created = "2026-11-28T06:00:00Z";
+        m.collector_name = "cvm-collect";
+        m.collector_version = "0.1.0";
+        m.custody_case_id = m.custody_examiner = m.custody_note = "";
+        fill(m.nonce, 32, 0x5a);
+        m.nonce_source = CVM_NONCE_RANDOM;
+        m.fresh_report = true;
+        m.pcr_selection = "sha256:0,1,2,3,4,5,6,7";
+        cvm_binding_digest(m.nonce, 32, mem, n, m.binding);
+        cvm_err e;
+        cvm_err_clear(&e);
+        cvm_wr mw, t;
+        cvm_wr_init(&mw);
+        cvm_wr_init(&t);
+        if (cvm_manifest_set_members(&m, mem, n, &e) == CVM_OK &&
+            cvm_manifest_write(&m, &mw, &e) == CVM_OK) {
+            mem[n].name = "manifest.json";
+            mem[n].data = mw.p;
+            mem[n].len = mw.len;
+            cvm_err_clear(&e);
+            if (cvm_bundle_write("cvm-evidence-6f1c2e3a-5b4d-4c7e-9a8b-0d1e2f3a4b5c", mem, n + 1,
+                                 &t, &e) == CVM_OK) {
+                char name[300];
+                snprintf(name, sizeof(name), "v_%s.tar", de->d_name);
+                put_wr("verify", name, &t);
+                count++;
+            }
+        }
+        for (size_t i = 0; i < m.n_members; i++) {
+            free(m.members[i].name);
+            free(m.members[i].role);
+        }
+        free(m.members);
+        cvm_wr_free(&mw);
+        cvm_wr_free(&t);
+    next:
+        for (size_t i = 0; i < NM; i++)
+            free(bufs[i]);
+    }
+    closedir(d);
+}
+
 int main(int argc, char **argv)
 {
-    if (argc != 2) {
-        fprintf(stderr, "usage: %s OUTDIR\n", argv[0]);
+    if (argc != 2 && argc != 3) {
+        fprintf(stderr, "usage: %s OUTDIR [VECTORS_DIR]\n", argv[0]);
         return 2;
     }
     g_out = argv[1];
@@ -1014,6 +1119,8 @@ int main(int argc, char **argv)
     gen_eventlog();
     gen_cel_rtlog();
     gen_bundle_manifest();
+    if (argc == 3)
+        gen_verify(argv[2]);
     printf("cvm-fuzz-seeds: %d seeds in %s\n", g_count, g_out);
     return 0;
 }
