@@ -54,10 +54,17 @@ static const char *join_env(const char *env, const char *fallback, const char *r
 const char *cvm_test_src(const char *rel) { return join_env("CVM_SOURCE_DIR", ".", rel); }
 const char *cvm_test_build(const char *rel) { return join_env("CVM_BUILD_DIR", ".", rel); }
 
+/* Temp dirs get their own slots that are never reused: tests keep these
+ * paths until teardown (and `rm -rf` them), so a ring would be dangerous. */
+static char tmpdirs[64][32];
+static int ntmpdirs;
+
 const char *cvm_test_tmpdir(void)
 {
-    char *p = next_slot();
-    snprintf(p, 4096, "/tmp/cvmt.XXXXXX");
+    if (ntmpdirs >= 64)
+        fail_msg("too many temp dirs in one test binary");
+    char *p = tmpdirs[ntmpdirs++];
+    snprintf(p, sizeof(tmpdirs[0]), "/tmp/cvmt.XXXXXX");
     if (!mkdtemp(p))
         fail_msg("mkdtemp failed");
     return p;

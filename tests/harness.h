@@ -29,10 +29,12 @@ const char *cvm_test_vector(const char *rel);
 
 /* Reads a file or fails the test. Caller frees. */
 uint8_t *cvm_test_read(const char *path, size_t *len);
-/* Path relative to the source tree / build tree (static buffer slots). */
+/* Path relative to the source tree / build tree. The result lives in a ring
+ * of 16 static slots: copy it if you keep it across more calls. */
 const char *cvm_test_src(const char *rel);
 const char *cvm_test_build(const char *rel);
-/* A fresh temp dir under /tmp (short path for AF_UNIX sockets). */
+/* A fresh temp dir under /tmp (short path for AF_UNIX sockets). The path
+ * stays valid for the life of the process (never reused). */
 const char *cvm_test_tmpdir(void);
 /* Runs a shell command; returns its exit status (or -1). */
 int cvm_test_sh(const char *fmt, ...) __attribute__((format(printf, 1, 2)));

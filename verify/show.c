@@ -296,7 +296,7 @@ static int dec_bundle(const uint8_t *p, size_t n, const char *what, shown *out, 
         char hex[65];
         cvm_sha256(m->data, m->len, h);
         cvm_hex(h, 32, hex);
-        json_t *o = json_pack("{s:s,s:I,s:s,s:s}", "name", m->name, "size", (json_int_t)m->len,
+        json_t *o = json_pack("{s:s,s:I,s:s,s:s?}", "name", m->name, "size", (json_int_t)m->len,
                               "sha256", hex, "role", cvm_member_role(m->name));
         shown s = {0};
         cvm_err me;
