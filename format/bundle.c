@@ -481,7 +481,7 @@ int cvm_bundle_read(const uint8_t *buf, size_t len, const char *what, cvm_bundle
             rc = rfail(&c, CVM_E_VALUE, pos, "name: libarchive's pathname differs from the header");
             goto done;
         }
-        const char *flat;
+        const char *flat = NULL;
         if ((rc = check_path(&c, pos, raw, out, &flat)) != CVM_OK)
             goto done;
         if (out->n >= CVM_BUNDLE_MAX_MEMBERS) {

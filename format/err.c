@@ -64,7 +64,7 @@ const char *cvm_err_format(const cvm_err *e, char *buf, size_t n)
         snprintf(buf, n, "no error");
         return buf;
     }
-    char off[48] = "";
+    char off[64] = "";
     if (e->offset != CVM_NO_OFFSET)
         snprintf(off, sizeof(off), " at offset 0x%zx (%zu)", e->offset, e->offset);
     snprintf(buf, n, "%s%s%s%s%s: %s", e->what[0] ? e->what : "input",
