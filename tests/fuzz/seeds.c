@@ -19,7 +19,9 @@
 
 #include <openssl/err.h>
 #include <openssl/evp.h>
+#include <openssl/core_names.h>
 #include <openssl/objects.h>
+#include <openssl/pem.h>
 #include <openssl/rsa.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
@@ -1002,6 +1004,46 @@ static void gen_bundle_manifest(void)
 
 /* ---- whole bundles for fuzz_verify, from the shared seed sets ---- */
 
+/* ak.pub (TPM2B_PUBLIC) for the RSA key in akpub.pem, with the Azure AK's
+ * shape (restricted RSASSA-SHA256 signing key, exponent default). Its Name
+ * is not the real AK's (attributes may differ), which only the links care
+ * about; the member lets bundle.manifest pass and the public-area code run. */
+static uint8_t *akpub_tpm2b(const uint8_t *pem, size_t pem_len, size_t *out_len)
+{
+    BIO *bio = BIO_new_mem_buf(pem, (int)pem_len);
+    EVP_PKEY *k = bio ? PEM_read_bio_PUBKEY(bio, NULL, NULL, NULL) : NULL;
+    BIGNUM *n = NULL;
+    uint8_t mod[512];
+    int nl = 0;
+    uint8_t *ret = NULL;
+    if (k && EVP_PKEY_get_bn_param(k, OSSL_PKEY_PARAM_RSA_N, &n) == 1)
+        nl = BN_num_bytes(n);
+    if (nl > 0 && nl <= (int)sizeof(mod) && BN_bn2bin(n, mod) == nl) {
+        cvm_wr w;
+        cvm_wr_init(&w);
+        cvm_wr_u16be(&w, (uint16_t)(2 + 2 + 4 + 2 + 2 + 2 + 2 + 2 + 4 + 2 + nl));
+        cvm_wr_u16be(&w, CVM_TPM_ALG_RSA);
+        cvm_wr_u16be(&w, CVM_TPM_ALG_SHA256);
+        cvm_wr_u32be(&w, 0x00050072);
+        cvm_wr_u16be(&w, 0);
+        cvm_wr_u16be(&w, CVM_TPM_ALG_NULL);
+        cvm_wr_u16be(&w, CVM_TPM_ALG_RSASSA);
+        cvm_wr_u16be(&w, CVM_TPM_ALG_SHA256);
+        cvm_wr_u16be(&w, (uint16_t)(nl * 8));
+        cvm_wr_u32be(&w, 0);
+        cvm_wr_u16be(&w, (uint16_t)nl);
+        cvm_wr_bytes(&w, mod, (size_t)nl);
+        if (!w.failed)
+            ret = cvm_wr_take(&w, out_len);
+        cvm_wr_free(&w);
+    }
+    BN_free(n);
+    EVP_PKEY_free(k);
+    BIO_free(bio);
+    ERR_clear_error();
+    return ret;
+}
+
 static uint8_t *slurp(const char *dir, const char *name, size_t *len)
 {
     char path[4096];
@@ -1042,8 +1084,8 @@ static void gen_verify(const char *vectors)
             continue;
         char set[4096];
         snprintf(set, sizeof(set), "%s/%s", sdir, de->d_name);
-        cvm_member mem[NM + 1];
-        uint8_t *bufs[NM] = {0};
+        cvm_member mem[NM + 4];
+        uint8_t *bufs[NM + 3] = {0};
         size_t n = 0;
         for (size_t i = 0; i < NM; i++) {
             size_t len = 0;
@@ -1057,6 +1099,34 @@ static void gen_verify(const char *vectors)
         }
         if (n < 4)
             goto next;
+        /* extra members: ak.pub from akpub.pem, and on every other set our
+         * synthetic UEFI and runtime logs (they will not replay to the real
+         * quote's PCRs, but the logs' links parse and replay them) */
+        for (size_t i = 0; i < n; i++)
+            if (!strcmp(mem[i].name, "akpub.pem")) {
+                size_t al = 0;
+                if ((bufs[NM] = akpub_tpm2b(mem[i].data, mem[i].len, &al))) {
+                    mem[n].name = "ak.pub";
+                    mem[n].data = bufs[NM];
+                    mem[n].len = al;
+                    n++;
+                }
+                break;
+            }
+        if (count % 2 == 0) {
+            size_t el = 0, cl = 0;
+            char gdir[4096];
+            snprintf(gdir, sizeof(gdir), "%s/eventlog", g_out);
+            if ((bufs[NM + 1] = slurp(gdir, "log0", &el))) {
+                mem[n].name = "eventlog.bin", mem[n].data = bufs[NM + 1], mem[n].len = el;
+                n++;
+            }
+            snprintf(gdir, sizeof(gdir), "%s/rtlog", g_out);
+            if ((bufs[NM + 2] = slurp(gdir, "runtime1.cel", &cl))) {
+                mem[n].name = "runtime.cel", mem[n].data = bufs[NM + 2], mem[n].len = cl;
+                n++;
+            }
+        }
         cvm_manifest m;
         memset(&m, 0, sizeof(m));
         m.bundle_id = "6f1c2e3a-5b4d-4c7e-9a8b-0d1e2f3a4b5c";
@@ -1068,6 +1138,19 @@ static void gen_verify(const char *vectors)
         m.nonce_source = CVM_NONCE_RANDOM;
         m.fresh_report = true;
         m.pcr_selection = "sha256:0,1,2,3,4,5,6,7";
+        char seltxt[CVM_PCR_SELECTION_STR_MAX];
+        for (size_t i = 0; i < n; i++) {
+            cvm_tpm_attest qa;
+            if (strcmp(mem[i].name, "quote.msg") ||
+                cvm_tpm_attest_parse(mem[i].data, mem[i].len, "quote.msg", &qa, NULL) != CVM_OK)
+                continue;
+            /* the manifest must name the quote's selection, and the quote's
+             * nonce is the closest thing to the collection nonce */
+            if (cvm_pcr_selection_to_string(&qa.pcr_select, seltxt, sizeof(seltxt)) == CVM_OK)
+                m.pcr_selection = seltxt;
+            if (qa.extra_data_len == 32)
+                memcpy(m.nonce, qa.extra_data, 32);
+        }
         cvm_binding_digest(m.nonce, 32, mem, n, m.binding);
         cvm_err e;
         cvm_err_clear(&e);
@@ -1096,7 +1179,7 @@ static void gen_verify(const char *vectors)
         cvm_wr_free(&mw);
         cvm_wr_free(&t);
     next:
-        for (size_t i = 0; i < NM; i++)
+        for (size_t i = 0; i < NM + 3; i++)
             free(bufs[i]);
     }
     closedir(d);
