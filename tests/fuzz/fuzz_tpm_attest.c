@@ -1,8 +1,10 @@
 /* TPMS_ATTEST (tpm2_quote -m): parse, JSON view, and the embedded
  * TPML_PCR_SELECTION's helpers agree with each other: the wire writer's
  * output parses back equal, the text form (when non-empty) parses back
- * equal, and list/count/has describe the same set. */
+ * equal, and list/count/has describe the same set; libtss2-mu decodes
+ * the same values from the same bytes (mu_diff.h). */
 #include "fuzz.h"
+#include "mu_diff.h"
 #include "tpm.h"
 
 static void check_selection(const cvm_pcr_selection *s)
@@ -57,6 +59,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     if (a.pcr_digest_len)
         FUZZ_CHECK(a.pcr_digest >= data && a.pcr_digest + a.pcr_digest_len <= data + size);
     check_selection(&a.pcr_select);
+    mu_check_attest(data, size, &a);
     fuzz_dump_json(cvm_tpm_attest_to_json(&a));
     return 0;
 }

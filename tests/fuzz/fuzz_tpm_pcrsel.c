@@ -1,7 +1,9 @@
 /* TPML_PCR_SELECTION both ways. First byte even: the wire form (parse ->
  * write must be byte-identical: sizeofSelect is kept); odd: the tpm2-tools
- * text form (from_string -> to_string -> from_string is a fixed point). */
+ * text form (from_string -> to_string -> from_string is a fixed point).
+ * An accepted wire form decodes the same in libtss2-mu (mu_diff.h). */
 #include "fuzz.h"
+#include "mu_diff.h"
 #include "tpm.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -25,6 +27,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(cvm_pcr_selection_write(&s, &w) == CVM_OK);
         FUZZ_CHECK(w.len == n && memcmp(w.p, p, n) == 0);
         cvm_wr_free(&w);
+        mu_check_selection(p, n, &s);
         FUZZ_CHECK(cvm_pcr_selection_to_string(&s, txt, sizeof(txt)) == CVM_OK);
         if (s.count) {
             cvm_err_clear(&err);

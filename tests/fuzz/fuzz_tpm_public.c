@@ -1,8 +1,10 @@
 /* TPM2B_PUBLIC / TPMT_PUBLIC (byte 0 bit 0 picks the form), the Name and
  * qualified Names, and the JSON view. A TPMT accepted bare must also be
  * accepted wrapped in its TPM2B size, with the same fields, and a TPM2B's
- * tpmt view must be the bytes after the size. */
+ * tpmt view must be the bytes after the size. An accepted TPM2B decodes
+ * the same in libtss2-mu (mu_diff.h). */
 #include "fuzz.h"
+#include "mu_diff.h"
 #include "tpm.h"
 
 static void same(const cvm_tpm_public *a, const cvm_tpm_public *b)
@@ -40,6 +42,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(cvm_tpm_public_parse(pub.tpmt, pub.tpmt_len, "ak.tpmt", CVM_TPM_PUBLIC_TPMT,
                                         &bare, &err) == CVM_OK);
         same(&pub, &bare);
+        mu_check_public(p, n, &pub);
     } else {
         FUZZ_CHECK(pub.tpmt == p && pub.tpmt_len == n);
         if (n <= 0xffff) {

@@ -2,8 +2,10 @@
  * the file detector (none, RSA-2048 RSASSA, RSA-2048 RSAPSS, ECC P-256) and
  * the plain hash; the rest is the file. Invariants: an accepted "tss" file
  * is what cvm_tpm_signature_write gives back; an accepted "plain" file is
- * what cvm_tpm_signature_write_plain gives back. */
+ * what cvm_tpm_signature_write_plain gives back; an accepted TPMT_SIGNATURE
+ * decodes the same in libtss2-mu (mu_diff.h). */
 #include "fuzz.h"
+#include "mu_diff.h"
 #include "tpm.h"
 
 static const uint16_t hashes[] = {0,
@@ -34,6 +36,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         FUZZ_CHECK(cvm_tpm_signature_write(s, &w) == CVM_OK);
         FUZZ_CHECK(w.len == n && memcmp(w.p, p, n) == 0);
         cvm_wr_free(&w);
+        mu_check_signature(p, n, s);
         fuzz_dump_json(cvm_tpm_signature_to_json(s));
     }
 
