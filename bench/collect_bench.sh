@@ -145,6 +145,7 @@ check_collector_fresh() {
 : >"$W/t.seed"
 : >"$W/t.collector_fresh"
 : >"$W/t.seed_fresh"
+: >"$W/t.startup"
 
 # one warm-up of each (page cache, dynamic loader, Python proxy threads)
 mkdir -p "$W/s"
@@ -168,6 +169,9 @@ for i in $(seq 1 "$ROUNDS"); do
     ms "$a" "$b" >>"$W/t.collector"
     ms "$c" "$d" >>"$W/t.seed"
     rm -f "$W/b$i.tar"
+    # the floor: exec + dynamic linking of cvm-collect, no TPM, no I/O
+    a=$(now_us); "$COLLECT" --version >/dev/null; b=$(now_us)
+    ms "$a" "$b" >>"$W/t.startup"
 done
 
 set_period "$CVM_REFRESH_PERIOD"
@@ -229,28 +233,37 @@ seed_breakdown() {
 
 N_COLLECT=$(count_collector)
 N_SEED=$(count_seed seed)
+# counted after a full refresh period of idle whatever FRESH_IDLE is, so the
+# counts are of the usual case (the first report read refreshes)
 set_period "$CVM_REFRESH_PERIOD"
-sleep "$FRESH_IDLE"
+IDLE_COUNT=$(awk -v p="$CVM_REFRESH_PERIOD" 'BEGIN { print p + 0.1 }')
+sleep "$IDLE_COUNT"
 N_COLLECT_F=$(count_collector --fresh)
-sleep "$FRESH_IDLE"
+sleep "$IDLE_COUNT"
 N_SEED_F=$(count_seed seed_fresh)
 set_period "$PLAIN_REFRESH_PERIOD"
 
 # --- table ------------------------------------------------------------------------
 
-stat() { # FILE -> "median p90 n" (nearest rank p90; median of an even count = mean of the middle two)
-    sort -n "$1" | awk '{ v[NR] = $1 } END {
+stat() { # FILE [DECIMALS] -> "median p90 n" (nearest rank p90; median of an even count = mean of the middle two)
+    sort -n "$1" | awk -v d="${2:-1}" '{ v[NR] = $1 } END {
         if (NR == 0) { print "- - 0"; exit }
         m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
         k = int(0.9 * NR); if (k < 0.9 * NR) k++
-        printf "%.1f %.1f %d\n", m, v[k], NR }'
+        printf "%.*f %.*f %d\n", d, m, d, v[k], NR }'
+}
+paired() { # median over rounds of collector/seed (same round, so load drift cancels)
+    paste "$1" "$2" | awk '$2 > 0 { printf "%.4f\n", $1 / $2 }' >"$W/ratio"
+    read -r pm _ < <(stat "$W/ratio" 3)
+    echo "$pm"
 }
 row() { # label collector-file seed-file ncollect nseed
     read -r cm cp cn < <(stat "$2")
     read -r sm sp sn < <(stat "$3")
-    printf '%-7s collector: median %7s ms, p90 %7s ms, %2s TPM commands (n=%s) | seed: median %7s ms, p90 %7s ms, %2s TPM commands (n=%s) | ratio: time %s (median), TPM commands %s\n' \
+    printf '%-7s collector: median %7s ms, p90 %7s ms, %2s TPM commands (n=%s) | seed: median %7s ms, p90 %7s ms, %2s TPM commands (n=%s) | ratio: time %s (medians), %s (median of per-round ratios), TPM commands %s\n' \
         "$1" "$cm" "$cp" "$4" "$cn" "$sm" "$sp" "$5" "$sn" \
         "$(awk -v a="$cm" -v b="$sm" 'BEGIN { if (b + 0 > 0) printf "%.3f", a / b; else print "-" }')" \
+        "$(paired "$2" "$3")" \
         "$(awk -v a="$4" -v b="$5" 'BEGIN { if (b + 0 > 0) printf "%.2f", a / b; else print "-" }')"
 }
 
@@ -258,6 +271,8 @@ echo "cvm-collect benchmark: $(uname -m), $(nproc) CPUs, fake CVM milan, $("$COL
 echo "rounds: plain $ROUNDS (refresh period $PLAIN_REFRESH_PERIOD s), fresh $FRESH_ROUNDS (refresh period $CVM_REFRESH_PERIOD s, ${FRESH_IDLE}s idle before each run, seed sleeps ${SEED_FRESH_SLEEP}s)"
 row plain "$W/t.collector" "$W/t.seed" "$N_COLLECT" "$N_SEED"
 [ "$FRESH_ROUNDS" -gt 0 ] && row fresh "$W/t.collector_fresh" "$W/t.seed_fresh" "$N_COLLECT_F" "$N_SEED_F"
+read -r um up _ < <(stat "$W/t.startup")
+echo "startup floor: cvm-collect --version median $um ms, p90 $up ms (exec + dynamic linking of $(ldd "$COLLECT" | wc -l) shared objects)"
 echo "seed TPM commands per tool (plain):"
 seed_breakdown
 echo "raw ms: collector $(tr '\n' ' ' <"$W/t.collector")"
