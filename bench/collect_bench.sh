@@ -25,8 +25,12 @@
 #                      the fake paravisor from regenerating the report in the
 #                      middle of either side's read (a cost of the fake's Python
 #                      signer that both would pay); 2 = as on Azure.
+#   PHASES=5           runs of cvm-collect under `strace --seccomp-bpf` (only
+#                      connect/recvfrom/openat/exit traced, so little overhead)
+#                      whose syscall timestamps split the wall time into
+#                      phases; 0 skips it (also skipped without strace).
 #   BUILD_DIR=build-bench, BENCH_NO_BUILD=1 to reuse a build.
-#   FAKE_CVM_KEY_CACHE defaults to ~/.cache/cvm-evidence/fake-cvm-keys.
+#   FAKE_CVM_KEY_CACHE defaults to BUILD_DIR/fake-cvm-keys (as tests/e2e do).
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -35,10 +39,9 @@ FRESH_ROUNDS=${FRESH_ROUNDS:-10}
 FRESH_IDLE=${FRESH_IDLE:-2.1}
 SEED_FRESH_SLEEP=${SEED_FRESH_SLEEP:-3}
 PLAIN_REFRESH_PERIOD=${PLAIN_REFRESH_PERIOD:-600}
+PHASES=${PHASES:-5}
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
-export FAKE_CVM_KEY_CACHE=${FAKE_CVM_KEY_CACHE:-$HOME/.cache/cvm-evidence/fake-cvm-keys}
-mkdir -p "$FAKE_CVM_KEY_CACHE"
-
+export FAKE_CVM_KEY_CACHE=${FAKE_CVM_KEY_CACHE:-$BUILD/fake-cvm-keys}
 for t in tpm2_nvread tpm2_nvwrite tpm2_readpublic tpm2_quote curl jq dd openssl xxd python3 cmake; do
     command -v "$t" >/dev/null || { echo "collect_bench: $t not found" >&2; exit 2; }
 done
@@ -47,6 +50,7 @@ if [ -z "${BENCH_NO_BUILD:-}" ]; then
     cmake -S "$ROOT" -B "$BUILD" -DCMAKE_BUILD_TYPE=Release >/dev/null
     cmake --build "$BUILD" -j2 --target cvm-collect >/dev/null
 fi
+mkdir -p "$FAKE_CVM_KEY_CACHE"
 COLLECT=$BUILD/collect/cvm-collect
 [ -x "$COLLECT" ] || { echo "collect_bench: no $COLLECT" >&2; exit 2; }
 
@@ -280,4 +284,31 @@ echo "raw ms: seed      $(tr '\n' ' ' <"$W/t.seed")"
 if [ "$FRESH_ROUNDS" -gt 0 ]; then
     echo "raw ms: collector --fresh $(tr '\n' ' ' <"$W/t.collector_fresh")"
     echo "raw ms: seed --fresh      $(tr '\n' ' ' <"$W/t.seed_fresh")"
+fi
+
+# --- where the collector's time goes ---------------------------------------------
+# TCTI connects: #1 is Tss2_Tcti_Swtpm_Init, then one per command (tcti-swtpm
+# 3.2 reconnects for every command): #2-#6 HCL report, #7-#12 AK, quote #1 and
+# PCR reads, #13 the seal quote. The temp file's openat marks the end of the
+# in-memory work (manifest, tar, self-check).
+if [ "$PHASES" -gt 0 ] && command -v strace >/dev/null; then
+    echo "collector phases (ms, strace --seccomp-bpf timestamps, $PHASES runs):"
+    for i in $(seq 1 "$PHASES"); do
+        strace -f --seccomp-bpf -ttt -e trace=execve,connect,recvfrom,openat,exit_group -o "$W/st.txt" \
+            "$COLLECT" --tcti "$CVM_TCTI" --imds "$CVM_IMDS_URL" --nonce "$(openssl rand -hex 32)" \
+            -o "$W/st.tar" >/dev/null 2>&1 || { echo "  (strace run failed)"; break; }
+        rm -f "$W/st.tar"
+        awk 'NR == 1 { t0 = $2 }
+            /connect\(3, .*tpm\.sock"/ { c[++n] = ($2 - t0) * 1000 }
+            /connect\(5/ { im = ($2 - t0) * 1000 }
+            /recvfrom\(5/ { ir = ($2 - t0) * 1000 }
+            /libffi|libtss2-sys/ { lib = ($2 - t0) * 1000 }
+            /\.cvm-collect\./ { tmp = ($2 - t0) * 1000 }
+            /exit_group/ { ex = ($2 - t0) * 1000 }
+            END {
+                if (n != 13) { printf "  %d TPM connects, expected 13: no breakdown\n", n; exit }
+                printf "  exec->libs mapped %5.1f | ->TCTI open %5.1f | HCL report (5 cmds) %5.1f | IMDS GET %4.1f | THIM+certs %4.1f | AK+quote+PCR reads (6) %5.1f | seal+manifest+tar+self-check %5.1f | write+fsync+dir fsync+exit %5.1f | total %5.1f\n",
+                    lib, c[1] - lib, im - c[1], ir - im, c[7] - ir, c[13] - c[7], tmp - c[13], ex - tmp, ex
+            }' "$W/st.txt"
+    done
 fi
