@@ -29,6 +29,10 @@
 #                      connect/recvfrom/openat/exit traced, so little overhead)
 #                      whose syscall timestamps split the wall time into
 #                      phases; 0 skips it (also skipped without strace).
+#   LINKSET=20         runs of an empty C program linked against cvm-collect's
+#                      own DT_NEEDED list, then without libcurl, then without
+#                      libcurl and libarchive: what process start-up costs
+#                      with each library set (0 skips; needs cc).
 #   BUILD_DIR=build-bench, BENCH_NO_BUILD=1 to reuse a build.
 #   FAKE_CVM_KEY_CACHE defaults to BUILD_DIR/fake-cvm-keys (as tests/e2e do).
 set -euo pipefail
@@ -40,6 +44,7 @@ FRESH_IDLE=${FRESH_IDLE:-2.1}
 SEED_FRESH_SLEEP=${SEED_FRESH_SLEEP:-3}
 PLAIN_REFRESH_PERIOD=${PLAIN_REFRESH_PERIOD:-600}
 PHASES=${PHASES:-5}
+LINKSET=${LINKSET:-20}
 BUILD=${BUILD_DIR:-$ROOT/build-bench}
 export FAKE_CVM_KEY_CACHE=${FAKE_CVM_KEY_CACHE:-$BUILD/fake-cvm-keys}
 for t in tpm2_nvread tpm2_nvwrite tpm2_readpublic tpm2_quote curl jq dd openssl xxd python3 cmake; do
@@ -311,4 +316,40 @@ if [ "$PHASES" -gt 0 ] && command -v strace >/dev/null; then
                     lib, c[1] - lib, im - c[1], ir - im, c[7] - ir, c[13] - c[7], tmp - c[13], ex - tmp, ex
             }' "$W/st.txt"
     done
+fi
+
+# --- start-up cost of the library set ---------------------------------------------
+if [ "$LINKSET" -gt 0 ] && command -v cc >/dev/null; then
+    echo 'int main(void) { return 0; }' >"$W/empty.c"
+    # the exact sonames (-l:FILE links that file)
+    mapfile -t needed < <(readelf -d "$COLLECT" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | grep -v '^libc\.so')
+    link() { # NAME SONAME... -> $W/NAME
+        local name=$1 l args=()
+        shift
+        for l in "$@"; do args+=("-l:$l"); done
+        cc -o "$W/$name" "$W/empty.c" -Wl,--no-as-needed "${args[@]}" 2>/dev/null
+    }
+    nocurl=() min=()
+    for l in "${needed[@]}"; do
+        case $l in libcurl.*) ;; *) nocurl+=("$l") ;; esac
+        case $l in libcurl.* | libarchive.*) ;; *) min+=("$l") ;; esac
+    done
+    if link e_all "${needed[@]}" && link e_nocurl "${nocurl[@]}" && link e_min "${min[@]}"; then
+        for b in e_all e_nocurl e_min; do : >"$W/t.$b"; done
+        for _ in $(seq 1 "$LINKSET"); do
+            for b in e_all e_nocurl e_min; do
+                a=$(now_us); "$W/$b"; z=$(now_us)
+                ms "$a" "$z" >>"$W/t.$b"
+            done
+        done
+        echo "start-up of an empty program linked like cvm-collect (median of $LINKSET, ms):"
+        for b in e_all e_nocurl e_min; do
+            read -r lm lp _ < <(stat "$W/t.$b")
+            case $b in e_all) what="as cvm-collect" ;; e_nocurl) what="without libcurl" ;;
+                *) what="without libcurl, libarchive" ;; esac
+            printf '  %-28s %2s shared objects: median %5s ms, p90 %5s ms\n' "$what" "$(ldd "$W/$b" | wc -l)" "$lm" "$lp"
+        done
+    else
+        echo "(link-set experiment skipped: could not link the empty program)"
+    fi
 fi
