@@ -496,7 +496,7 @@ static const struct {
 static int der_tlv(cvm_rd *r, uint8_t want_tag, const char *tname, size_t *clen)
 {
     uint8_t tag, l0;
-    size_t n;
+    size_t n = 0;
     int rc;
     if ((rc = cvm_rd_u8(r, "tag", &tag)))
         return rc;
@@ -530,7 +530,7 @@ static int der_tlv(cvm_rd *r, uint8_t want_tag, const char *tname, size_t *clen)
 /* DER INTEGER, non-negative, minimal, value <= max. */
 static int der_uint(cvm_rd *r, uint64_t max, uint64_t *out)
 {
-    size_t n;
+    size_t n = 0;
     const uint8_t *c;
     uint64_t v = 0;
     int rc;
@@ -557,7 +557,7 @@ static int der_uint(cvm_rd *r, uint64_t max, uint64_t *out)
 
 static int der_ia5(cvm_rd *r, char *out, size_t cap)
 {
-    size_t n;
+    size_t n = 0;
     const uint8_t *c;
     int rc;
     if ((rc = der_tlv(r, 0x16, "IA5String", &n)))

@@ -12,7 +12,7 @@
 static void usage(FILE *f)
 {
     fprintf(f,
-            "usage: cvm-verify [options] BUNDLE.tar\n"
+            "usage: cvm-verify [options] BUNDLE.tar [BUNDLE.tar...]\n"
             "       cvm-verify [options] --dir DIR\n"
             "       cvm-verify show FILE...\n"
             "\n"
@@ -56,6 +56,73 @@ static const char *optval(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+typedef struct out_opts {
+    bool json, quiet;
+    const char *html;
+} out_opts;
+
+/* Verifies one input with `opts` and prints its report. With `batch`
+ * (several bundles) the JSON report is returned in *jout instead of
+ * printed and the quiet line names the bundle. Returns the exit code. */
+static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, json_t **jout)
+{
+    cvm_verify *v = calloc(1, sizeof *v);
+    if (!v)
+        return CVM_EXIT_USAGE;
+    cvm_verify_init(v);
+    v->opts = *opts;
+    char err[1024] = "";
+    int rc = cvm_verify_run(v, err, sizeof err);
+    if (rc == CVM_EXIT_USAGE) {
+        fprintf(stderr, "cvm-verify: %s\n", err);
+        if (jout) {
+            *jout = json_object();
+            json_object_set_new(*jout, "path", json_string(opts->bundle_path ? opts->bundle_path : opts->dir));
+            json_object_set_new(*jout, "error", json_string(err));
+            json_object_set_new(*jout, "exit_code", json_integer(CVM_EXIT_USAGE));
+        }
+        cvm_verify_free(v);
+        free(v);
+        return CVM_EXIT_USAGE;
+    }
+    if (o->html) {
+        FILE *hf = fopen(o->html, "w");
+        if (!hf || cvm_report_html(v, hf) != 0 || fclose(hf) != 0) {
+            fprintf(stderr, "cvm-verify: --html %s: cannot write\n", o->html);
+            rc = CVM_EXIT_USAGE;
+        }
+    }
+    if (o->json) {
+        json_t *j = cvm_report_json(v);
+        if (jout) {
+            *jout = j;
+        } else {
+            char *out = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
+            if (out) {
+                fputs(out, stdout);
+                fputc('\n', stdout);
+            }
+            free(out);
+            json_decref(j);
+        }
+        if (o->quiet) {
+            if (batch)
+                fprintf(stderr, "%s: ", opts->bundle_path);
+            cvm_report_text(v, stderr, false, true);
+        }
+    } else {
+        bool colour = isatty(fileno(stdout)) && !getenv("NO_COLOR");
+        if (batch && o->quiet)
+            printf("%s: ", opts->bundle_path);
+        cvm_report_text(v, stdout, colour, o->quiet);
+        if (batch && !o->quiet)
+            fputc('\n', stdout);
+    }
+    cvm_verify_free(v);
+    free(v);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && strcmp(argv[1], "show") == 0)
@@ -63,111 +130,122 @@ int main(int argc, char **argv)
     /* the verdict must not depend on the machine's openssl.cnf (providers,
      * security level): an air-gapped verifier behaves the same everywhere */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
-    cvm_verify *v = calloc(1, sizeof *v);
-    if (!v)
+    cvm_verify_opts opts;
+    memset(&opts, 0, sizeof opts);
+    out_opts o = {0};
+    const char **bundles = calloc((size_t)argc, sizeof *bundles);
+    size_t nb = 0;
+    if (!bundles)
         return CVM_EXIT_USAGE;
-    cvm_verify_init(v);
-    bool json = false, quiet = false;
-    const char *html = NULL;
     const char *s;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
         if (strcmp(a, "--help") == 0 || strcmp(a, "-h") == 0) {
             usage(stdout);
-            cvm_verify_free(v);
-            free(v);
+            free(bundles);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
             printf("cvm-verify %s\n", CVM_VERSION);
-            cvm_verify_free(v);
-            free(v);
+            free(bundles);
             return 0;
         } else if (strcmp(a, "--json") == 0) {
-            json = true;
+            o.json = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
-            quiet = true;
+            o.quiet = true;
         } else if ((s = optval(argc, argv, &i, "--html"))) {
-            html = s;
+            o.html = s;
         } else if ((s = optval(argc, argv, &i, "--dir"))) {
-            v->opts.dir = s;
+            opts.dir = s;
         } else if ((s = optval(argc, argv, &i, "--nonce"))) {
-            long n = cvm_unhex(s, strlen(s), v->opts.nonce, sizeof v->opts.nonce);
+            long n = cvm_unhex(s, strlen(s), opts.nonce, sizeof opts.nonce);
             if (n <= 0) {
                 fprintf(stderr, "cvm-verify: --nonce must be 1..64 bytes of hex (even length, no 0x)\n");
                 goto usage_err;
             }
-            v->opts.have_nonce = true;
-            v->opts.nonce_len = (size_t)n;
+            opts.have_nonce = true;
+            opts.nonce_len = (size_t)n;
         } else if ((s = optval(argc, argv, &i, "--policy"))) {
-            v->opts.policy_path = s;
+            opts.policy_path = s;
         } else if ((s = optval(argc, argv, &i, "--trust-anchor"))) {
-            if (v->opts.n_anchors >= CVM_MAX_ANCHORS) {
+            if (opts.n_anchors >= CVM_MAX_ANCHORS) {
                 fprintf(stderr, "cvm-verify: at most %d --trust-anchor\n", CVM_MAX_ANCHORS);
                 goto usage_err;
             }
-            v->opts.anchor_paths[v->opts.n_anchors++] = s;
+            opts.anchor_paths[opts.n_anchors++] = s;
         } else if ((s = optval(argc, argv, &i, "--chain"))) {
-            v->opts.chain_path = s;
+            opts.chain_path = s;
         } else if ((s = optval(argc, argv, &i, "--crl"))) {
-            v->opts.crl_path = s;
+            opts.crl_path = s;
         } else if ((s = optval(argc, argv, &i, "--at"))) {
-            if (cvm_time_parse(s, &v->opts.at) != 0) {
+            if (cvm_time_parse(s, &opts.at) != 0) {
                 fprintf(stderr, "cvm-verify: --at %s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)\n", s);
                 goto usage_err;
             }
-            v->opts.have_at = true;
+            opts.have_at = true;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "cvm-verify: unknown option %s (see --help)\n", a);
             goto usage_err;
         } else {
-            if (v->opts.bundle_path) {
-                fprintf(stderr, "cvm-verify: one bundle at a time\n");
-                goto usage_err;
-            }
-            v->opts.bundle_path = a;
+            bundles[nb++] = a;
         }
     }
-    if (!v->opts.bundle_path == !v->opts.dir) {
-        fprintf(stderr, "cvm-verify: give exactly one of BUNDLE.tar or --dir DIR (see --help)\n");
+    if ((nb == 0) == (opts.dir == NULL)) {
+        fprintf(stderr, "cvm-verify: give BUNDLE.tar (one or more) or --dir DIR, not both (see --help)\n");
         goto usage_err;
     }
-    char err[1024] = "";
-    int rc = cvm_verify_run(v, err, sizeof err);
-    if (rc == CVM_EXIT_USAGE) {
-        fprintf(stderr, "cvm-verify: %s\n", err);
-        cvm_verify_free(v);
-        free(v);
-        return CVM_EXIT_USAGE;
+    if (nb > 1 && o.html) {
+        fprintf(stderr, "cvm-verify: --html takes one bundle at a time\n");
+        goto usage_err;
     }
-    if (html) {
-        FILE *hf = fopen(html, "w");
-        if (!hf || cvm_report_html(v, hf) != 0 || fclose(hf) != 0) {
-            fprintf(stderr, "cvm-verify: --html %s: cannot write\n", html);
-            rc = CVM_EXIT_USAGE;
-        }
-    }
-    if (json) {
-        json_t *j = cvm_report_json(v);
-        char *out = j ? json_dumps(j, JSON_INDENT(2)) : NULL;
-        if (out) {
-            fputs(out, stdout);
-            fputc('\n', stdout);
-        }
-        free(out);
-        json_decref(j);
-        if (quiet)
-            cvm_report_text(v, stderr, false, true);
+    int rc;
+    if (nb <= 1) {
+        opts.bundle_path = nb ? bundles[0] : NULL;
+        rc = run_one(&opts, &o, false, NULL);
     } else {
-        bool colour = isatty(fileno(stdout)) && !getenv("NO_COLOR");
-        cvm_report_text(v, stdout, colour, quiet);
+        /* a batch: every bundle with the same options; the exit code is the
+         * worst one (3 > 2 > 1 > 0). The chain cache makes bundles from one
+         * host cheap after the first. */
+        rc = 0;
+        json_t *reports = o.json ? json_array() : NULL;
+        size_t counts[4] = {0};
+        for (size_t k = 0; k < nb; k++) {
+            opts.bundle_path = bundles[k];
+            json_t *j = NULL;
+            int r = run_one(&opts, &o, true, o.json ? &j : NULL);
+            if (j)
+                json_array_append_new(reports, j);
+            counts[r >= 0 && r <= 3 ? r : 3]++;
+            if (r > rc)
+                rc = r;
+        }
+        if (o.json) {
+            json_t *b = json_object();
+            json_object_set_new(b, "schema", json_string("cvm-verify/batch/v1"));
+            json_t *c = json_object();
+            json_object_set_new(c, "verified", json_integer((json_int_t)counts[0]));
+            json_object_set_new(c, "policy_not_met", json_integer((json_int_t)counts[1]));
+            json_object_set_new(c, "invalid", json_integer((json_int_t)counts[2]));
+            json_object_set_new(c, "error", json_integer((json_int_t)counts[3]));
+            json_object_set_new(b, "counts", c);
+            json_object_set_new(b, "exit_code", json_integer(rc));
+            json_object_set_new(b, "reports", reports);
+            char *out = json_dumps(b, JSON_INDENT(2));
+            if (out) {
+                fputs(out, stdout);
+                fputc('\n', stdout);
+            }
+            free(out);
+            json_decref(b);
+        } else {
+            printf("batch: %zu bundles: %zu verified, %zu policy not met, %zu invalid, %zu errors (exit %d)\n", nb,
+                   counts[0], counts[1], counts[2], counts[3], rc);
+        }
     }
     if (fflush(stdout) != 0)
         rc = CVM_EXIT_USAGE;
-    cvm_verify_free(v);
-    free(v);
+    free(bundles);
     return rc;
 usage_err:
-    cvm_verify_free(v);
-    free(v);
+    free(bundles);
     return CVM_EXIT_USAGE;
 }

@@ -84,7 +84,7 @@ enum cvm_input_id {
     CVM_IN_SEAL_SIG,
     CVM_IN_EVENTLOG,
     CVM_IN_CEL,
-    CVM_IN_CRL,       /* member "crl" in a bundle, or --crl */
+    CVM_IN_CRL,       /* --crl */
     CVM_IN_NONCE_HEX, /* nonce.hex: reported, never trusted */
     CVM_IN_COUNT
 };
@@ -163,7 +163,7 @@ typedef struct cvm_verify {
     cvm_err runtime_err;
     int runtime_rc;
     STACK_OF(X509) *ev_certs;    /* vcek.pem certificates (owned) */
-    X509_CRL *crl;               /* --crl or the bundle's crl member (owned) */
+    X509_CRL *crl;               /* --crl (owned) */
     EVP_PKEY *akpub;             /* akpub.pem */
     cvm_tpm_public ak_tpm;       /* ak.pub */
     cvm_tpm_attest attest;       /* quote.msg */
@@ -176,6 +176,7 @@ typedef struct cvm_verify {
     cvm_manifest manifest;       /* manifest.json (valid when its input decoded ok) */
     cvm_eventlog elog;           /* eventlog.bin */
     cvm_rtlog rtlog;             /* runtime.cel */
+    size_t rtlog_extended;       /* records of runtime.cel that replay to the quote (eventlog.runtime) */
 
     /* bundle mode */
     uint8_t *tar;                /* the bundle file (owned) */
