@@ -116,6 +116,10 @@ typedef struct cvm_verify_opts {
     const char *crl_path;
     bool have_at;
     time_t at;
+    /* the clock reading used as "now" when !have_at (a batch reads the
+     * clock once, so every bundle is judged at the same instant) */
+    bool have_clock;
+    time_t clock;
 } cvm_verify_opts;
 
 /* A trust anchor: a pinned ARK SubjectPublicKeyInfo hash. */
