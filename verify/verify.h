@@ -249,6 +249,11 @@ int cvm_time_parse(const char *s, time_t *out);
 int cvm_evidence_load(cvm_verify *v, char *errbuf, size_t errlen);
 #define CVM_INPUT_MAX (4u * 1024u * 1024u)
 
+/* ---- parse_cache.c: memoised decodings (same results, new references) ---- */
+int cvm_pcache_certs(const uint8_t *buf, size_t len, const char *what, STACK_OF(X509) **out, cvm_err *err);
+EVP_PKEY *cvm_pcache_pubkey_get(const uint8_t *buf, size_t len); /* NULL: not cached */
+void cvm_pcache_pubkey_put(const uint8_t *buf, size_t len, EVP_PKEY *pk);
+
 /* ---- policy.c ---- */
 /* Loads and checks --policy (usage error on a bad file). */
 int cvm_policy_load(cvm_verify *v, char *errbuf, size_t errlen);
