@@ -12,7 +12,9 @@
  * and PCR values differ per bundle; AKs rotate over a small pool (minting
  * an RSA key per bundle would dominate the run).
  *
- * usage: cvm-bench-gen -o DIR -n COUNT [--start I] [--aks K] PKIDIR...   */
+ * usage: cvm-bench-gen -o DIR -n COUNT [--start I] [--aks K] [--case-id S]
+ *                      [--vm-id S] PKIDIR...
+ * (--case-id / --vm-id put a given string, e.g. markup, into the claims.) */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -266,6 +268,24 @@ static int cmp_outm(const void *a, const void *b)
     return strcmp(((const outm *)a)->name, ((const outm *)b)->name);
 }
 
+static const char *opt_case_id, *opt_vm_id;
+
+/* a JSON string body: quotes, backslashes and controls escaped */
+static void json_body(const char *in, char *out, size_t cap)
+{
+    size_t o = 0;
+    for (; *in && o + 7 < cap; in++) {
+        unsigned char c = (unsigned char)*in;
+        if (c == '"' || c == '\\')
+            o += (size_t)snprintf(out + o, cap - o, "\\%c", c);
+        else if (c < 0x20)
+            o += (size_t)snprintf(out + o, cap - o, "\\u%04x", c);
+        else
+            out[o++] = (char)c;
+    }
+    out[o] = '\0';
+}
+
 static void make_bundle(const chip *c, const ak *k, unsigned long idx, const char *outdir)
 {
     outm m[13];
@@ -281,14 +301,16 @@ static void make_bundle(const chip *c, const ak *k, unsigned long idx, const cha
             *p = (char)(*p - 32);
 
     /* runtime JSON, shaped like the 2024 closed HCL's (fake-cvm README) */
+    char vmid_json[600];
+    json_body(opt_vm_id ? opt_vm_id : vmid, vmid_json, sizeof vmid_json);
     char nb64[400];
     cvm_b64url_encode(k->n, 256, nb64);
-    char json[1200];
+    char json[1800];
     int jl = snprintf(json, sizeof json,
                       "{\"keys\":[{\"kid\":\"HCLAkPub\",\"key_ops\":[\"sign\"],\"kty\":\"RSA\",\"e\":\"AQAB\",\"n\":\"%s\"}],"
                       "\"vm-configuration\":{\"console-enabled\":false,\"secure-boot\":true,\"tpm-enabled\":true,"
                       "\"vmUniqueId\":\"%s\"},\"user-data\":\"%0128d\"}",
-                      nb64, vmid, 0);
+                      nb64, vmid_json, 0);
     cvm_snp_report r;
     memset(&r, 0, sizeof r);
     r.version = c->report_version ? c->report_version : 3;
@@ -399,7 +421,7 @@ static void make_bundle(const chip *c, const ak *k, unsigned long idx, const cha
     mf.created = "2026-11-28T00:00:00Z";
     mf.collector_name = "cvm-bench-gen";
     mf.collector_version = CVM_VERSION;
-    mf.custody_case_id = caseid;
+    mf.custody_case_id = opt_case_id ? (char *)opt_case_id : caseid;
     mf.custody_examiner = "bench";
     mf.custody_note = "synthetic bundle (software AK)";
     memcpy(mf.nonce, nonce, 32);
@@ -469,6 +491,10 @@ int main(int argc, char **argv)
             count = strtoul(argv[++i], NULL, 10);
         else if (strcmp(argv[i], "--start") == 0 && i + 1 < argc)
             start = strtoul(argv[++i], NULL, 10);
+        else if (strcmp(argv[i], "--case-id") == 0 && i + 1 < argc)
+            opt_case_id = argv[++i];
+        else if (strcmp(argv[i], "--vm-id") == 0 && i + 1 < argc)
+            opt_vm_id = argv[++i];
         else if (strcmp(argv[i], "--aks") == 0 && i + 1 < argc)
             naks = strtoul(argv[++i], NULL, 10);
         else if (argv[i][0] != '-' && np < MAX_PKI)
