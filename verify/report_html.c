@@ -180,7 +180,9 @@ static void diagram(FILE *f, const cvm_verify *v)
         fprintf(f, "<text x=\"%d\" y=\"%d\" class=\"nr\"><tspan class=\"nid\">%s</tspan> ", X + 14, y + 44,
                 cvm_link_id(which));
         char cl[300];
-        esc_n(f, cert_line(v, n->id, cl, sizeof cl) ? cl : v->res[which].reason, 92);
+        /* what fits on the node's line at this font; the table has it all */
+        esc_n(f, cert_line(v, n->id, cl, sizeof cl) ? cl : v->res[which].reason,
+              96 - 1.3 * strlen(cvm_link_id(which)));
         fputs("</text>", f);
         /* the full reason as a tooltip */
         fputs("<title>", f);
@@ -391,7 +393,7 @@ static const char css[] =
     "svg .nr{font:11.5px 'DejaVu Sans',Arial,sans-serif;fill:#333}svg .nid{font-family:'DejaVu Sans Mono',monospace;"
     "font-weight:bold}"
     "table{border-collapse:collapse;width:100%;margin:4px 0 8px}th,td{padding:3px 6px;text-align:left;"
-    "vertical-align:top;border-bottom:1px solid #e6e6e6;overflow-wrap:anywhere}thead th{background:#f3f3f3;font-size:12px}"
+    "vertical-align:top;border-bottom:1px solid #e6e6e6;overflow-wrap:anywhere}thead th{background:#f3f3f3;font-size:12px;white-space:nowrap}"
     "table.kv th{width:30%;font-weight:600;color:#444}"
     "td.s{width:1.4em;font-weight:bold;text-align:center}td.id{white-space:nowrap;font-family:'DejaVu Sans Mono',"
     "monospace;font-size:12px}"
