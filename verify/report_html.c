@@ -147,7 +147,7 @@ static void diagram(FILE *f, const cvm_verify *v)
     const int W = 720, BH = 58, GAP = 22, X = 10, BW = 700;
     int H = (int)NNODES * (BH + GAP) - GAP + 20;
     fprintf(f,
-            "<svg class=\"chain\" role=\"img\" aria-label=\"chain of trust\" xmlns=\"http://www.w3.org/2000/svg\" "
+            "<svg class=\"chain\" role=\"img\" aria-label=\"chain of trust\" "
             "width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n<defs>",
             W, H, W, H);
     for (int s = CVM_ST_PASS; s <= CVM_ST_FAIL; s++)
@@ -381,7 +381,7 @@ static const char css[] =
     "#d8d8d8}h3{font-size:13px;margin:14px 0 6px}"
     ".meta{color:#555;margin:0 0 12px}.meta code{color:#1d1d1d}"
     ".verdict{border-radius:8px;padding:10px 14px;margin:10px 0;border:2px solid}"
-    ".verdict .v{font-size:20px;font-weight:bold;text-transform:uppercase;letter-spacing:.03em}"
+    ".verdict .v{font-size:20px;font-weight:bold}"
     ".verdict.pass{background:#e3f4e8;border-color:#1e7e34;color:#145523}"
     ".verdict.warn{background:#fff3d0;border-color:#a86400;color:#6b4000}"
     ".verdict.fail{background:#fde3e3;border-color:#c0171d;color:#8a1014}"
@@ -431,7 +431,7 @@ int cvm_report_html(const cvm_verify *v, FILE *f)
 
     fprintf(f, "<div class=\"verdict %s\" id=\"verdict\" data-verdict=\"", vc);
     esc(f, v->verdict);
-    fputs("\"><span class=\"v\">", f);
+    fputs("\"><span class=\"v\">Verdict: ", f);
     esc(f, v->verdict);
     fprintf(f, "</span> &nbsp;exit code %d", v->verdict_exit);
     for (int i = 0; i < CVM_L_COUNT; i++)
