@@ -416,6 +416,7 @@ int cvm_batch_run(const cvm_batch_opts *b)
     if (n && nw > n)
         nw = (unsigned)n;
     bool show = b->progress > 0 || (b->progress < 0 && isatty(STDERR_FILENO));
+    bool share_tty = show && out == stdout && isatty(STDOUT_FILENO);
 
     struct sigaction sa = {0}, old_sa;
     sa.sa_handler = SIG_IGN;
@@ -532,7 +533,12 @@ int cvm_batch_run(const cvm_batch_opts *b)
             rs->done = true;
             ndone++;
         }
-        /* print the finished prefix in input order */
+        /* print the finished prefix in input order (first erasing the
+         * progress bar when both go to the same terminal) */
+        if (share_tty && nprint < n && res[nprint].done) {
+            fputs("\r\033[K", stderr);
+            last_draw = 0;
+        }
         while (nprint < n && res[nprint].done) {
             result *rs = &res[nprint];
             if (rs->line && (fwrite(rs->line, 1, rs->len, out) != rs->len || fputc('\n', out) == EOF))
