@@ -134,7 +134,8 @@ int cvm_batch_expand(const char *const *paths, size_t npaths, char ***out, size_
                 cvm_batch_list_free(l.v, l.n);
                 return -1;
             }
-            qsort(l.v + first, l.n - first, sizeof *l.v, cmp_str);
+            if (l.n - first > 1)
+                qsort(l.v + first, l.n - first, sizeof *l.v, cmp_str);
         } else if (plist_add(&l, paths[i]) != 0) {
             goto oom;
         }

@@ -58,6 +58,14 @@ static void expand_sorted_recursive(void **state)
     /* an explicit path is kept even though it does not exist: it is reported */
     assert_string_equal(list[5], "/nonexistent/explicit.tar");
     cvm_batch_list_free(list, n);
+
+    /* an empty directory expands to nothing (UBSan once caught a qsort of NULL here) */
+    snprintf(p, sizeof p, "%s/sub2", d);
+    assert_int_equal(mkdir(p, 0755), 0);
+    const char *empty[] = {p};
+    assert_int_equal(cvm_batch_expand(empty, 1, &list, &n, err, sizeof err), 0);
+    assert_int_equal(n, 0);
+    cvm_batch_list_free(list, n);
 }
 
 static void memo_certs_same_result_new_refs(void **state)
