@@ -247,7 +247,7 @@ int cvm_verify_run(cvm_verify *v, char *errbuf, size_t errlen)
         v->vtime = v->opts.at;
         v->time_kind = "explicit";
     } else {
-        v->vtime = time(NULL);
+        v->vtime = v->opts.have_clock ? v->opts.clock : time(NULL);
         v->time_kind = "now";
     }
     v->input_kind = v->opts.bundle_path ? "bundle" : "dir";

@@ -6,6 +6,7 @@
 
 #include <openssl/crypto.h>
 
+#include "batch.h"
 #include "show.h"
 #include "version.h"
 #include "verify.h"
@@ -15,6 +16,7 @@ static void usage(FILE *f)
     fprintf(f,
             "usage: cvm-verify [options] BUNDLE.tar [BUNDLE.tar...]\n"
             "       cvm-verify [options] --dir DIR\n"
+            "       cvm-verify --batch [--jobs N] [--out FILE] [options] PATH...\n"
             "       cvm-verify show FILE...\n"
             "\n"
             "Verifies Azure confidential VM evidence offline: ARK (pinned) -> ASK -> VCEK -> SNP report\n"
@@ -36,6 +38,10 @@ static void usage(FILE *f)
             "  --json               JSON report on stdout (spec/verify.md)\n"
             "  --html FILE          also write a self-contained HTML report to FILE\n"
             "  --quiet              print only the verdict line\n"
+            "  --batch PATH...      bundles and directories of them (*.tar, recursively; - reads paths from\n"
+            "                       stdin): one JSON line per bundle in input order, a summary on stderr\n"
+            "  --jobs N             --batch worker processes (default: the number of CPUs)\n"
+            "  --out FILE           --batch JSON Lines to FILE instead of stdout\n"
             "  --help, --version\n"
             "\n"
             "exit codes:\n"
@@ -139,6 +145,9 @@ int main(int argc, char **argv)
     cvm_verify_opts opts;
     memset(&opts, 0, sizeof opts);
     out_opts o = {0};
+    bool batch = false;
+    unsigned jobs = 0;
+    const char *batch_out = NULL;
     const char **bundles = calloc((size_t)argc, sizeof *bundles);
     size_t nb = 0;
     if (!bundles)
@@ -158,6 +167,18 @@ int main(int argc, char **argv)
             o.json = true;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = true;
+        } else if (strcmp(a, "--batch") == 0) {
+            batch = true;
+        } else if ((s = optval(argc, argv, &i, "--jobs"))) {
+            char *end;
+            unsigned long j = strtoul(s, &end, 10);
+            if (*s < '0' || *s > '9' || *end || j < 1 || j > 256) {
+                fprintf(stderr, "cvm-verify: --jobs must be 1..256\n");
+                goto usage_err;
+            }
+            jobs = (unsigned)j;
+        } else if ((s = optval(argc, argv, &i, "--out"))) {
+            batch_out = s;
         } else if ((s = optval(argc, argv, &i, "--html"))) {
             o.html = s;
         } else if ((s = optval(argc, argv, &i, "--dir"))) {
@@ -202,12 +223,30 @@ int main(int argc, char **argv)
                 goto usage_err;
             }
             opts.have_at = true;
+        } else if (batch && strcmp(a, "-") == 0) {
+            bundles[nb++] = a;
         } else if (a[0] == '-' && a[1] != '\0') {
             fprintf(stderr, "cvm-verify: unknown option %s (see --help)\n", a);
             goto usage_err;
         } else {
             bundles[nb++] = a;
         }
+    }
+    if ((jobs || batch_out) && !batch) {
+        fprintf(stderr, "cvm-verify: --jobs and --out go with --batch\n");
+        goto usage_err;
+    }
+    if (batch) {
+        if (nb == 0 || opts.dir || o.html || o.json) {
+            fprintf(stderr, "cvm-verify: --batch takes PATH... (bundles or directories), not --dir, --html or "
+                            "--json (its output is JSON Lines)\n");
+            goto usage_err;
+        }
+        cvm_batch_opts bo = {.vopts = &opts, .paths = bundles, .npaths = nb, .jobs = jobs,
+                             .out_path = batch_out, .progress = -1};
+        int brc = cvm_batch_run(&bo);
+        free(bundles);
+        return brc;
     }
     if ((nb == 0) == (opts.dir == NULL)) {
         fprintf(stderr, "cvm-verify: give BUNDLE.tar (one or more) or --dir DIR, not both (see --help)\n");

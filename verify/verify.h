@@ -123,6 +123,10 @@ typedef struct cvm_verify_opts {
     /* spec/verify.md §3.19: RFC 3161 TSA anchors (root or TSA cert) */
     const char *tsa_anchor_paths[CVM_MAX_ANCHORS];
     size_t n_tsa_anchors;
+    /* the clock reading used as "now" when !have_at (a batch reads the
+     * clock once, so every bundle is judged at the same instant) */
+    bool have_clock;
+    time_t clock;
 } cvm_verify_opts;
 
 /* A trust anchor: a pinned ARK SubjectPublicKeyInfo hash. */
@@ -259,6 +263,11 @@ int cvm_time_parse(const char *s, time_t *out);
  * -1 on a usage / I/O error (message in errbuf). */
 int cvm_evidence_load(cvm_verify *v, char *errbuf, size_t errlen);
 #define CVM_INPUT_MAX (4u * 1024u * 1024u)
+
+/* ---- parse_cache.c: memoised decodings (same results, new references) ---- */
+int cvm_pcache_certs(const uint8_t *buf, size_t len, const char *what, STACK_OF(X509) **out, cvm_err *err);
+EVP_PKEY *cvm_pcache_pubkey_get(const uint8_t *buf, size_t len); /* NULL: not cached */
+void cvm_pcache_pubkey_put(const uint8_t *buf, size_t len, EVP_PKEY *pk);
 
 /* ---- policy.c ---- */
 /* Loads and checks --policy (usage error on a bad file). */
