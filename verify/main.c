@@ -7,6 +7,7 @@
 #include <openssl/crypto.h>
 
 #include "batch.h"
+#include "sandbox.h"
 #include "show.h"
 #include "version.h"
 #include "verify.h"
@@ -42,6 +43,7 @@ static void usage(FILE *f)
             "                       stdin): one JSON line per bundle in input order, a summary on stderr\n"
             "  --jobs N             --batch worker processes (default: the number of CPUs)\n"
             "  --out FILE           --batch JSON Lines to FILE instead of stdout\n"
+            "  --no-sandbox         do not install the seccomp filter that makes socket()/connect() fail\n"
             "  --help, --version\n"
             "\n"
             "exit codes:\n"
@@ -68,6 +70,10 @@ static const char *optval(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+/* the network sandbox (verify/sandbox.c), installed once in main() */
+static cvm_sandbox_state g_sb;
+static bool g_sandbox_on;
+
 typedef struct out_opts {
     bool json, quiet;
     const char *html;
@@ -85,6 +91,9 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
     v->opts = *opts;
     char err[1024] = "";
     int rc = cvm_verify_run(v, err, sizeof err);
+    json_object_set_new(v->facts, "sandbox", cvm_sandbox_json(&g_sb));
+    if (!g_sandbox_on)
+        cvm_limitation(v, "network sandbox disabled (--no-sandbox)");
     if (rc == CVM_EXIT_USAGE) {
         fprintf(stderr, "cvm-verify: %s\n", err);
         if (jout) {
@@ -126,6 +135,10 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
         bool colour = isatty(fileno(stdout)) && !getenv("NO_COLOR");
         if (batch && o->quiet)
             printf("%s: ", opts->bundle_path);
+        if (!o->quiet) {
+            char sbl[320];
+            printf("sandbox: %s\n", cvm_sandbox_summary(&g_sb, sbl, sizeof sbl));
+        }
         cvm_report_text(v, stdout, colour, o->quiet);
         if (batch && !o->quiet)
             fputc('\n', stdout);
@@ -137,8 +150,13 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+    if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+        /* show only reads files: always sandboxed (no --no-sandbox there) */
+        cvm_sandbox_state ssb = {0};
+        if (cvm_sandbox_apply(&ssb) != 0)
+            fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", ssb.why);
         return cvm_show_main(argc - 1, argv + 1);
+    }
     /* the verdict must not depend on the machine's openssl.cnf (providers,
      * security level): an air-gapped verifier behaves the same everywhere */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
@@ -152,6 +170,7 @@ int main(int argc, char **argv)
     size_t nb = 0;
     if (!bundles)
         return CVM_EXIT_USAGE;
+    bool sandbox = true;
     const char *s;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -165,6 +184,8 @@ int main(int argc, char **argv)
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             o.json = true;
+        } else if (strcmp(a, "--no-sandbox") == 0) {
+            sandbox = false;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = true;
         } else if (strcmp(a, "--batch") == 0) {
@@ -236,6 +257,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvm-verify: --jobs and --out go with --batch\n");
         goto usage_err;
     }
+    /* no evidence or option file has been read yet: from here on the
+     * process (and every batch worker it forks) cannot open a socket */
+    if (sandbox && cvm_sandbox_apply(&g_sb) != 0)
+        fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", g_sb.why);
+    g_sandbox_on = sandbox;
     if (batch) {
         if (nb == 0 || opts.dir || o.html || o.json) {
             fprintf(stderr, "cvm-verify: --batch takes PATH... (bundles or directories), not --dir, --html or "
