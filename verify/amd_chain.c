@@ -337,26 +337,23 @@ void cvm_link_amd_chain(cvm_verify *v)
 
     /* cache key: hashes of leaf, ARK and all intermediates offered, and the time */
     uint8_t key[32];
+    bool cacheable = false;
     {
         EVP_MD_CTX *m = EVP_MD_CTX_new();
         uint8_t h[32];
-        EVP_DigestInit_ex(m, EVP_sha256(), NULL);
-        cvm_cert_sha256(leaf, h);
-        EVP_DigestUpdate(m, h, 32);
-        cvm_cert_sha256(ark, h);
-        EVP_DigestUpdate(m, h, 32);
-        for (int i = 0; i < sk_X509_num(untrusted); i++) {
-            cvm_cert_sha256(sk_X509_value(untrusted, i), h);
-            EVP_DigestUpdate(m, h, 32);
-        }
-        EVP_DigestFinal_ex(m, key, NULL);
+        cacheable = m && EVP_DigestInit_ex(m, EVP_sha256(), NULL) == 1 && cvm_cert_sha256(leaf, h) == CVM_OK &&
+                    EVP_DigestUpdate(m, h, 32) == 1 && cvm_cert_sha256(ark, h) == CVM_OK &&
+                    EVP_DigestUpdate(m, h, 32) == 1;
+        for (int i = 0; cacheable && i < sk_X509_num(untrusted); i++)
+            cacheable = cvm_cert_sha256(sk_X509_value(untrusted, i), h) == CVM_OK && EVP_DigestUpdate(m, h, 32) == 1;
+        cacheable = cacheable && EVP_DigestFinal_ex(m, key, NULL) == 1;
         EVP_MD_CTX_free(m);
     }
     char why[512] = "";
     X509 *ask = NULL;
     int ok = -1;
     pthread_mutex_lock(&cache_lock);
-    for (size_t i = 0; i < sizeof cache / sizeof cache[0]; i++) {
+    for (size_t i = 0; cacheable && i < sizeof cache / sizeof cache[0]; i++) {
         chain_cache *e = &cache[i];
         if (!e->used || e->t != v->vtime || memcmp(e->key, key, 32) != 0)
             continue;
@@ -375,17 +372,19 @@ void cvm_link_amd_chain(cvm_verify *v)
     pthread_mutex_unlock(&cache_lock);
     if (ok < 0) {
         ok = verify_store(v, leaf, ark, untrusted, &ask, why, sizeof why);
-        pthread_mutex_lock(&cache_lock);
-        chain_cache *e = &cache[cache_next++ % (sizeof cache / sizeof cache[0])];
-        memset(e, 0, sizeof *e);
-        e->used = true;
-        memcpy(e->key, key, 32);
-        e->t = v->vtime;
-        e->ok = ok;
-        if (ok)
-            cvm_cert_sha256(ask, e->ask_sha256);
-        snprintf(e->reason, sizeof e->reason, "%s", why);
-        pthread_mutex_unlock(&cache_lock);
+        if (cacheable) {
+            pthread_mutex_lock(&cache_lock);
+            chain_cache *e = &cache[cache_next++ % (sizeof cache / sizeof cache[0])];
+            memset(e, 0, sizeof *e);
+            e->used = true;
+            memcpy(e->key, key, 32);
+            e->t = v->vtime;
+            e->ok = ok;
+            if (ok)
+                cvm_cert_sha256(ask, e->ask_sha256);
+            snprintf(e->reason, sizeof e->reason, "%s", why);
+            pthread_mutex_unlock(&cache_lock);
+        }
     }
     sk_X509_free(untrusted);
     anchor->used = true;

@@ -1,6 +1,6 @@
-/* amd.crl: the AMD CRL, only when one is given (--crl FILE or a bundle
- * member "crl"): signed by the ARK that anchored amd.chain, issuer is that
- * ARK, thisUpdate <= verification time <= nextUpdate, and neither the
+/* amd.crl: the AMD CRL, only when one is given with --crl FILE (bundle v1
+ * has no CRL member: the auditor brings a current one): signed by the ARK
+ * that anchored amd.chain, issuer is that ARK, thisUpdate <= verification time <= nextUpdate, and neither the
  * ASK/ASVK nor the leaf is listed (spec/verify.md §3.4). Checked by hand,
  * not with X509_V_FLAG_CRL_CHECK, which fails at the VCEK because the ASK
  * issues no CRL (c-apis.md §1.5). */
@@ -21,7 +21,7 @@ void cvm_link_amd_crl(cvm_verify *v)
 {
     const int L = CVM_L_AMD_CRL;
     if (!v->in[CVM_IN_CRL].present) {
-        cvm_link_set(v, L, CVM_ST_SKIP, "no CRL given (--crl FILE, or a bundle member \"crl\"): revocation not checked");
+        cvm_link_set(v, L, CVM_ST_SKIP, "no CRL given (--crl FILE): revocation not checked");
         cvm_limitation(v, "AMD revocation (CRL) was not checked.");
         return;
     }

@@ -119,6 +119,7 @@ void cvm_link_eventlog_runtime(cvm_verify *v)
         if (memcmp(out, q, 32) != 0)
             continue;
         json_object_set_new(d, "records_extended", json_integer((json_int_t)k));
+        v->rtlog_extended = k;
         if (k == n)
             cvm_link_set(v, L, CVM_ST_PASS, "%zu records (%zu measured file(s), boot %s) replay to the quoted PCR23", n,
                          v->rtlog.n_files, bid);

@@ -91,7 +91,11 @@ static int decode_spki(cvm_input *in, EVP_PKEY **out)
 {
     cvm_err err;
     cvm_err_clear(&err);
-    EVP_PKEY *pk = NULL;
+    EVP_PKEY *pk = cvm_pcache_pubkey_get(in->buf, in->len);
+    if (pk) {
+        *out = pk;
+        return CVM_OK;
+    }
     const uint8_t *p = in->buf;
     if (in->len >= 10 && memcmp(in->buf, "-----BEGIN", 10) == 0) {
         BIO *b = BIO_new_mem_buf(in->buf, (int)in->len);
@@ -123,6 +127,7 @@ static int decode_spki(cvm_input *in, EVP_PKEY **out)
                                "trailing bytes after the DER key");
         }
     }
+    cvm_pcache_pubkey_put(in->buf, in->len, pk);
     *out = pk;
     return CVM_OK;
 }
@@ -214,7 +219,7 @@ static void decode(cvm_verify *v)
     in = &v->in[CVM_IN_VCEK];
     if (in->present && !in->decoded) {
         cvm_err_clear(&err);
-        set_decoded(in, cvm_certs_load(in->buf, in->len, in->name, &v->ev_certs, &err), &err);
+        set_decoded(in, cvm_pcache_certs(in->buf, in->len, in->name, &v->ev_certs, &err), &err);
     }
     in = &v->in[CVM_IN_AKPUB];
     if (in->present && !in->decoded) {

@@ -15,7 +15,7 @@
 static const char *const known_rules[] = {
     "policy_version", "min_tcb", "debug", "migrate_ma", "smt", "vmpl", "measurement", "id_key_digest",
     "host_data", "vm_configuration", "pcrs", "require_fresh_report", "require_operator_signature",
-    "require_nonce", "description",
+    "require_nonce", "description", "runtime_files",
 };
 
 static int bad(char *errbuf, size_t errlen, const char *path, const char *fmt, ...)
@@ -211,6 +211,25 @@ int cvm_policy_load(cvm_verify *v, char *errbuf, size_t errlen)
                     goto fail;
                 }
             }
+        } else if (strcmp(k, "runtime_files") == 0) {
+            static const char *const keys[] = {"files", "allow_unlisted"};
+            if (check_keys(r, k, keys, 2, path, errbuf, errlen))
+                goto fail;
+            json_t *files = json_object_get(r, "files");
+            json_t *au = json_object_get(r, "allow_unlisted");
+            if (!json_is_array(files) || (au && !json_is_boolean(au))) {
+                bad(errbuf, errlen, path, "runtime_files needs \"files\": [...] and an optional boolean allow_unlisted%s", "");
+                goto fail;
+            }
+            size_t i;
+            json_t *e;
+            json_array_foreach(files, i, e) {
+                const char *fp = json_string_value(json_object_get(e, "path"));
+                if (!fp || !*fp || json_object_size(e) != 2 || check_hex(json_object_get(e, "sha256"), 32)) {
+                    bad(errbuf, errlen, path, "runtime_files.files entries are {\"path\": \"/abs/path\", \"sha256\": hex}%s", "");
+                    goto fail;
+                }
+            }
         } else {
             static const char *const none[] = {NULL};
             if (check_keys(r, k, none, 0, path, errbuf, errlen))
@@ -243,6 +262,10 @@ static void result(peval *pe, const char *rule, json_t *r, bool ok, const char *
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    /* messages can quote measured paths (arbitrary bytes): keep JSON valid */
+    for (char *c = msg; *c; c++)
+        if ((unsigned char)*c < 0x20 || (unsigned char)*c >= 0x7f)
+            *c = '?';
     const char *action = json_string_value(json_object_get(r, "action"));
     if (!action)
         action = "fail";
@@ -392,6 +415,59 @@ void cvm_link_policy(cvm_verify *v)
             cvm_hex(val, vl, hx);
             result(&pe, name, r, wl == (long)vl && memcmp(w, val, vl) == 0, "PCR %s:%u = %.16s... (%s)", bank, idx,
                    hx, wl == (long)vl && memcmp(w, val, vl) == 0 ? "the reference value" : "not the reference value");
+        }
+    }
+    if ((r = json_object_get(p, "runtime_files"))) {
+        /* spec/runtime-log.md §3.3: the quote covers path and file hash;
+         * the policy says which hashes are expected for which paths. Only
+         * records that replay to the quoted PCR23 count. */
+        if (!cvm_link_ok(v, CVM_L_EVENTLOG_RUNTIME) || v->rtlog_extended < 2) {
+            result(&pe, "runtime_files", r, false, "no authenticated runtime log (eventlog.runtime did not pass)");
+        } else {
+            size_t nf = v->rtlog_extended - 2 < v->rtlog.n_files ? v->rtlog_extended - 2 : v->rtlog.n_files;
+            size_t i;
+            json_t *e;
+            json_array_foreach(json_object_get(r, "files"), i, e) {
+                const char *fp = json_string_value(json_object_get(e, "path"));
+                const char *want = json_string_value(json_object_get(e, "sha256"));
+                uint8_t w[32];
+                cvm_unhex(want, 64, w, sizeof w);
+                const cvm_rtlog_file *last = NULL;
+                for (size_t k2 = 0; k2 < nf; k2++) {
+                    const cvm_rtlog_file *f = &v->rtlog.files[k2];
+                    if (f->path_len == strlen(fp) && memcmp(f->path, fp, f->path_len) == 0)
+                        last = f;
+                }
+                char name[300];
+                snprintf(name, sizeof name, "runtime_files %s", fp);
+                if (!last) {
+                    result(&pe, name, r, false, "%s was not measured into PCR23", fp);
+                    continue;
+                }
+                char hx[65];
+                cvm_hex(last->sha256, 32, hx);
+                result(&pe, name, r, memcmp(last->sha256, w, 32) == 0, "%s measured with sha256 %.16s... (%s)", fp, hx,
+                       memcmp(last->sha256, w, 32) == 0 ? "expected" : "NOT the expected hash");
+            }
+            if (!json_is_true(json_object_get(r, "allow_unlisted"))) {
+                const char *unlisted = NULL;
+                size_t ul = 0;
+                for (size_t k2 = 0; k2 < nf && !unlisted; k2++) {
+                    const cvm_rtlog_file *f = &v->rtlog.files[k2];
+                    bool listed = false;
+                    json_array_foreach(json_object_get(r, "files"), i, e) {
+                        const char *fp = json_string_value(json_object_get(e, "path"));
+                        listed = listed || (f->path_len == strlen(fp) && memcmp(f->path, fp, f->path_len) == 0);
+                    }
+                    if (!listed) {
+                        unlisted = f->path;
+                        ul = f->path_len;
+                    }
+                }
+                result(&pe, "runtime_files unlisted", r, !unlisted, unlisted ? "a file not in the policy was measured: %.*s"
+                                                                          : "no file outside the policy was measured%.*s",
+                       unlisted ? (int)(ul > 200 ? 200 : ul) : 0, unlisted ? unlisted : "");
+            }
         }
     }
     if ((r = json_object_get(p, "require_nonce")))

@@ -54,8 +54,16 @@ int cvm_trust_init(cvm_verify *v, char *errbuf, size_t errlen)
         cvm_err err;
         cvm_err_clear(&err);
         X509 *x = NULL;
-        if (cvm_file_read(path, CVM_CERTS_MAX_BYTES, &buf, &len, &err) != CVM_OK ||
-            cvm_cert_load_one(buf, len, path, &x, &err) != CVM_OK) {
+        STACK_OF(X509) *sk = NULL;
+        int frc = cvm_file_read(path, CVM_CERTS_MAX_BYTES, &buf, &len, &err);
+        /* memoised (a batch loads the same anchor for every bundle); the
+         * uncached call below only words the error */
+        if (frc == CVM_OK && cvm_pcache_certs(buf, len, path, &sk, &err) == CVM_OK && sk_X509_num(sk) == 1 &&
+            X509_up_ref(sk_X509_value(sk, 0)) == 1)
+            x = sk_X509_value(sk, 0);
+        if (sk)
+            cvm_certs_free(sk);
+        if (frc != CVM_OK || (!x && cvm_cert_load_one(buf, len, path, &x, &err) != CVM_OK)) {
             char eb[512];
             snprintf(errbuf, errlen, "--trust-anchor %s: %s", path,
                      cvm_err_format(&err, eb, sizeof eb));

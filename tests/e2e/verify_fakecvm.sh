@@ -75,6 +75,34 @@ check "$E" 2 quote.nonce=fail -- --nonce "00$NONCE" "${A[@]}"
 # no nonce: verified, freshness unproven
 check "$E" 0 quote.nonce=warn -- "${A[@]}"
 
+# a PCR23 runtime log made by cvm-collect measure, quoted with PCR23:
+# eventlog.runtime replays it; the policy names the expected file hashes
+COLLECT=${CVM_BUILD_DIR:-}/collect/cvm-collect
+if [ -x "$COLLECT" ]; then
+  R=$D/rt; mkdir -p "$R"; cp "$E"/* "$R"/
+  echo "hello runtime" > "$D/app.conf"; echo "other" > "$D/other.bin"
+  timeout 60 "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$R/runtime.cel" "$D/app.conf" >/dev/null 2>&1
+  timeout 30 tpm2_quote -Q -c 0x81000003 -l sha256:0,1,2,3,4,5,6,7,23 -q "$NONCE" -g sha256 \
+    -m "$R/quote.msg" -s "$R/quote.sig" -o "$R/quote.pcrs"
+  APP=$(realpath "$D/app.conf"); H=$(sha256sum "$D/app.conf" | cut -c1-64)
+  check "$R" 0 eventlog.runtime=pass -- --nonce "$NONCE" "${A[@]}"
+  printf '{"runtime_files":{"files":[{"path":"%s","sha256":"%s"}]}}' "$APP" "$H" > "$D/rt-ok.json"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-ok.json"
+  printf '{"runtime_files":{"files":[{"path":"%s","sha256":"%s"}]}}' "$APP" "$(printf '0%.0s' $(seq 64))" > "$D/rt-bad.json"
+  check "$R" 1 policy=fail -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-bad.json"
+  printf '{"runtime_files":{"action":"warn","files":[]}}' > "$D/rt-unlisted.json"
+  check "$R" 0 policy=warn -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-unlisted.json"
+  printf '{"runtime_files":{"files":[],"allow_unlisted":true}}' > "$D/rt-any.json"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-any.json"
+  # measured again after the quote: the log runs ahead of the quoted PCR23
+  timeout 60 "$COLLECT" measure --tcti "$CVM_TCTI" --runtime-log "$R/runtime.cel" "$D/other.bin" >/dev/null 2>&1
+  check "$R" 0 eventlog.runtime=warn -- --nonce "$NONCE" "${A[@]}"
+  # the policy only counts what the quote covers: other.bin is not "measured"
+  check "$R" 0 policy=pass -- --nonce "$NONCE" "${A[@]}" --policy "$D/rt-ok.json"
+else
+  echo "note: $COLLECT not built: runtime-log checks skipped"
+fi
+
 # broken reports next to the genuine quote (same AK): only that link fails.
 # gen-report issues a fresh VCEK into its --pki folder, so it works on a copy
 # (the VM keeps signing with its own VCEK)
@@ -257,6 +285,23 @@ SEALZ=$(mkbundle "$K/z.tar" 'man["nonce"]["source"] = "random"')
 timeout 30 tpm2_quote -Q -c 0x81000003 -l sha256:0 -q "$SEALZ" -g sha256 -m "$K/m/seal.msg" -s "$K/m/seal.sig"
 mktar "$K/z.tar"
 checkb "$K/z.tar" 0 seal=pass quote.nonce=warn -- --nonce "$BN" "${A[@]}"
+
+# a batch: the good bundle, the tampered-custody one and a missing file
+rc=0
+"$BIN" "$K/b.tar" "$K/x.tar" "$K/missing.tar" --nonce "$BN" "${A[@]}" --json >"$D/batch.json" 2>"$D/batch.err" || rc=$?
+[ "$rc" -eq 3 ] && ok || bad "batch exit $rc, expected 3 (one bundle unreadable)"
+python3 - "$D/batch.json" <<'PY' && ok || bad "batch JSON"
+import json, sys
+b = json.load(open(sys.argv[1]))
+assert b["schema"] == "cvm-verify/batch/v1", b["schema"]
+assert b["counts"] == {"verified": 1, "policy_not_met": 0, "invalid": 1, "error": 1}, b["counts"]
+assert [r.get("verdict", {}).get("result") for r in b["reports"]] == ["verified", "invalid", None]
+assert b["reports"][2]["exit_code"] == 3
+PY
+rc=0
+"$BIN" "$K/b.tar" "$K/x.tar" --nonce "$BN" "${A[@]}" --quiet >"$D/batch.txt" 2>&1 || rc=$?
+[ "$rc" -eq 2 ] && [ "$(wc -l < "$D/batch.txt")" -eq 3 ] && grep -q "1 verified, 0 policy not met, 1 invalid" "$D/batch.txt" \
+  && ok || bad "batch --quiet (exit $rc): $(cat "$D/batch.txt")"
 
 echo "verify_fakecvm: $pass passed, $fail failed"
 [ "$fail" -eq 0 ]

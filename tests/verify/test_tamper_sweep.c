@@ -4,7 +4,7 @@
  * exit 2 with at least one link failed (the rejection names a link).
  *
  * 1. A real Azure seed set (trustee-hcl-2024-01-29-milan-rv2, `--dir`).
- *    Loose seed files are not all authenticated (spec/bundle-v1.md §9 lists
+ *    Loose seed files are not all authenticated (spec/bundle-v1.md §10 lists
  *    the bytes and why): a flip there may still verify, but only inside the
  *    listed ranges; a verified flip anywhere else fails the test.
  * 2. A bundle collected on the fake CVM (tests/e2e/tamper_sweep.sh passes it
@@ -124,7 +124,7 @@ static bool seed_allowed(const char *file, size_t off)
 }
 
 /* Prints the byte ranges of `name` where some flip verified (the list the
- * spec's §9 must justify). */
+ * spec's §10 must justify). */
 static void print_ranges(const char *name, const uint8_t *acc, size_t n)
 {
     bool any = false;
