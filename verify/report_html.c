@@ -17,6 +17,25 @@
 
 json_t *cvm_report_summary(const cvm_verify *v);
 
+/* spec/verify.md §4.2 kinds */
+static const char *time_basis(const cvm_verify *v, bool long_form)
+{
+    const char *k = v->time_kind ? v->time_kind : "now";
+    if (!strcmp(k, "now"))
+        return long_form ? "the verifier's clock when it ran (no --at given); certificate validity was checked at this time"
+                         : "the verifier's clock when it ran";
+    if (!strcmp(k, "timestamp"))
+        return long_form ? "the genTime of a verified RFC 3161 token over seal.sig (the bundle existed by then); "
+                           "certificate validity was checked at this time"
+                         : "verified RFC 3161 genTime over seal.sig";
+    if (!strcmp(k, "collector-claim"))
+        return long_form ? "manifest.json \"created\", the collector's unauthenticated claim (--at created); "
+                           "certificate validity was checked at this time"
+                         : "collector's claim, --at created";
+    return long_form ? "explicit, given by the auditor with --at; certificate validity was checked at this time"
+                     : "explicit, given with --at";
+}
+
 static void esc_n(FILE *f, const char *s, size_t max)
 {
     size_t n = 0;
@@ -426,8 +445,7 @@ int cvm_report_html(const cvm_verify *v, FILE *f)
     fputs(" <code>", f);
     esc(f, path);
     fprintf(f, "</code><br>cvm-verify %s &middot; verification time <b>%s</b> (%s)</p>\n", CVM_VERSION, ts,
-            v->time_kind && strcmp(v->time_kind, "now") == 0 ? "the verifier's clock when it ran"
-                                                              : "explicit, given with --at");
+            time_basis(v, false));
 
     fprintf(f, "<div class=\"verdict %s\" id=\"verdict\" data-verdict=\"", vc);
     esc(f, v->verdict);
@@ -503,11 +521,7 @@ int cvm_report_html(const cvm_verify *v, FILE *f)
 
     fputs("<h2>Time</h2>\n<table class=\"kv\"><tbody>\n", f);
     row2(f, "verification time", ts, false);
-    row2(f, "basis",
-         v->time_kind && strcmp(v->time_kind, "now") == 0
-             ? "the verifier's clock when it ran (no --at given); certificate validity was checked at this time"
-             : "explicit, given by the auditor with --at; certificate validity was checked at this time",
-         false);
+    row2(f, "basis", time_basis(v, true), false);
     fputs("</tbody></table>\n", f);
 
     json_t *mc = json_object_get(s, "manifest_claims");

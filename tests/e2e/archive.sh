@@ -228,7 +228,8 @@ echo "VCEK notAfter $NOT_AFTER: waiting ${left}s for it to expire"
 check "$D/st.tar" 2 amd.chain=fail 'py:r["time"]["kind"] == "now" and "expired" in s["amd.chain"]["reason"]' -- "${A[@]}"
 check "$D/st.tar" 0 amd.chain=pass timestamp=pass operator.signature=pass 'py:r["time"]["kind"] == "timestamp"' \
   -- "${A[@]}" --tsa-anchor "$P/tsaca.pem" --signer-anchor "$P/opca.pem"
-"$VERIFY" "${A[@]}" --tsa-anchor "$P/tsaca.pem" "$D/st.tar" >"$D/text.out" 2>&1 || true
+"$VERIFY" "${A[@]}" --tsa-anchor "$P/tsaca.pem" --html "$D/r.html" "$D/st.tar" >"$D/text.out" 2>&1 || true
+grep -q "verified RFC 3161 genTime over seal.sig" "$D/r.html" && ok || bad "HTML report states the time basis"
 grep -q "verification time .*timestamp: verified RFC 3161 genTime over seal.sig" "$D/text.out" && ok || bad "text report states the time basis: $(grep 'verification time' "$D/text.out")"
 check "$D/st.tar" 2 amd.chain=fail -- "${A[@]}" --tsa-anchor "$P/tsaca.pem" --at "$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 check "$D/st.tar" 0 amd.chain=pass 'py:r["time"]["kind"] == "collector-claim"' -- "${A[@]}" --at created
