@@ -59,8 +59,22 @@ static void on_signal(int sig)
     raise(sig); /* delivered with the default action once we return */
 }
 
+/* SIGXFSZ (RLIMIT_FSIZE reached) would kill us mid-write with the temp
+ * left behind; ignored, the write fails with EFBIG and the normal error
+ * path unlinks the temp and names the cause. */
+static struct sigaction g_saved_xfsz;
+
 static void guard(bool on, struct sigaction *saved)
 {
+    if (on) {
+        struct sigaction ign;
+        memset(&ign, 0, sizeof ign);
+        ign.sa_handler = SIG_IGN;
+        sigemptyset(&ign.sa_mask);
+        sigaction(SIGXFSZ, &ign, &g_saved_xfsz);
+    } else {
+        sigaction(SIGXFSZ, &g_saved_xfsz, NULL);
+    }
     for (size_t i = 0; i < NSIGS; i++) {
         if (on) {
             struct sigaction sa;
@@ -102,7 +116,7 @@ int cvm_atomic_write(const char *path, const uint8_t *data, size_t len, unsigned
     memcpy(tmp, g_tmp, sizeof tmp < sizeof g_tmp ? sizeof tmp : sizeof g_tmp);
     const char *slow = getenv("CVM_COLLECT_TEST_SLOW_WRITE"); /* test hook: widen the window */
     if (slow)
-        sleep((unsigned)atoi(slow));
+        sleep((unsigned)strtoul(slow, NULL, 10));
     const char *step = "write";
     int e = 0;
     size_t off = 0;

@@ -13,12 +13,18 @@
 #include "buf.h"
 #include "err.h"
 #include "measure.h"
+#include "opsign.h"
 #include "status.h"
+#include "tsa.h"
+#include "version.h"
 #include "writer.h"
+
+#include <curl/curl.h>
 
 static const char k_usage[] =
     "usage: cvm-collect [options] -o BUNDLE.tar|DIR\n"
     "       cvm-collect measure [--tcti STR] [--pcr 23] [--runtime-log PATH] [--resume] [--verbose] FILE...\n"
+    "       cvm-collect timestamp --tsa URL [-o OUT.tar] [--force] BUNDLE.tar\n"
     "\n"
     "Captures the HCL report (NV 0x01400001), the AMD VCEK chain, the AK (0x81000003), the event logs and\n"
     "two TPM quotes into one deterministic tar (spec/bundle-v1.md), written atomically: either the whole\n"
@@ -44,6 +50,9 @@ static const char k_usage[] =
     "  --case-id ID, --examiner NAME, --note TEXT   custody claims recorded in manifest.json\n"
     "  -o, --output PATH     bundle file, or a directory (then cvm-evidence-<bundle_id>.tar in it)\n"
     "  --force               replace an existing output file (default: refuse)\n"
+    "  --sign-key KEY.pem    operator key (ECDSA or RSA, unencrypted PEM): adds manifest.json.p7s, a detached\n"
+    "                        CMS signature over manifest.json with the certificate\n"
+    "  --sign-cert CERT.pem  the signer's certificate (then any chain certificates); default: from KEY.pem\n"
     "  -v, --verbose         trace every TPM command and HTTP attempt; print the TPM command count\n"
     "  -h, --help            this text;  --version  the version\n"
     "\n"
@@ -51,6 +60,11 @@ static const char k_usage[] =
     "extended with each record's digest. A new log starts after a reboot. If PCR23 and the log disagree\n"
     "(an interrupted measure, or an extend by something else) it stops and says so; --resume extends\n"
     "records that were logged but never extended.\n"
+    "\n"
+    "timestamp: RFC 3161 tokens (SHA-256 imprint, nonce, certReq) over seal.sig and, when present,\n"
+    "manifest.json.p7s from the TSA at URL (HTTP POST), added as <member>.tsr to a NEW bundle written\n"
+    "atomically (default BUNDLE.ts.tar); every other member is unchanged. No TPM needed; exit 5 when the\n"
+    "TSA cannot be reached or answers wrongly.\n"
     "\n"
     "exit codes:\n"
     "  0  bundle written (or files measured)\n"
@@ -209,13 +223,53 @@ out:
     return rc;
 }
 
+static int cmd_timestamp(int argc, char **argv)
+{
+    cvm_tsa_opts o = {0};
+    for (int i = 2; i < argc; i++) {
+        bool m;
+        const char *v;
+        const char *a = argv[i];
+        if ((v = optval(argc, argv, &i, "--tsa", &m)) || m) {
+            if (!v)
+                return usage_error("%s needs a value", "--tsa");
+            o.tsa_url = v;
+        } else if ((v = optval(argc, argv, &i, "--output", &m)) || m || (v = optval(argc, argv, &i, "-o", &m)) || m) {
+            if (!v)
+                return usage_error("%s needs a value", "-o");
+            o.out = v;
+        } else if (!strcmp(a, "--force")) {
+            o.force = true;
+        } else if (!strcmp(a, "--help") || !strcmp(a, "-h")) {
+            fputs(k_usage, stdout);
+            return CVM_EXIT_OK;
+        } else if (a[0] == '-' && a[1]) {
+            return usage_error("unknown option %s", a);
+        } else if (o.in) {
+            return usage_error("%s", "timestamp takes one bundle");
+        } else {
+            o.in = a;
+        }
+    }
+    if (!o.tsa_url || !o.in)
+        return usage_error("%s", "timestamp needs --tsa URL and BUNDLE.tar");
+    cvm_err err;
+    cvm_err_clear(&err);
+    int rc = cvm_tsa_stamp_bundle(&o, &err);
+    if (rc)
+        report_err(&err, rc);
+    return rc;
+}
+
 int main(int argc, char **argv)
 {
     if (argc >= 2 && !strcmp(argv[1], "measure"))
         return cmd_measure(argc, argv);
+    if (argc >= 2 && !strcmp(argv[1], "timestamp"))
+        return cmd_timestamp(argc, argv);
 
     cvm_collect_opts o = {0};
-    const char *nonce_hex = NULL, *nonce_file = NULL;
+    const char *nonce_hex = NULL, *nonce_file = NULL, *sign_key = NULL, *sign_cert = NULL;
     for (int i = 1; i < argc; i++) {
         bool m;
         const char *v;
@@ -238,6 +292,8 @@ int main(int argc, char **argv)
         OPT("--case-id", o.case_id)
         OPT("--examiner", o.examiner)
         OPT("--note", o.note)
+        OPT("--sign-key", sign_key)
+        OPT("--sign-cert", sign_cert)
         OPT("--output", o.out)
         OPT("-o", o.out)
         if ((v = optval(argc, argv, &i, "--eventlog", &m)) || m) {
@@ -276,7 +332,8 @@ int main(int argc, char **argv)
             fputs(k_usage, stdout);
             return CVM_EXIT_OK;
         } else if (!strcmp(a, "--version")) {
-            printf("cvm-collect %s\n", CVM_VERSION);
+            cvm_print_version(stdout, "cvm-collect");
+            printf("  %s\n", curl_version());
             return CVM_EXIT_OK;
         } else
             return usage_error("unknown argument %s", a);
@@ -313,14 +370,25 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvm-collect: no randomness for the nonce\n");
         return CVM_EXIT_FAIL;
     }
+    if (sign_cert && !sign_key)
+        return usage_error("%s", "--sign-cert needs --sign-key");
+    cvm_signer signer;
+    cvm_err err;
+    cvm_err_clear(&err);
+    /* a bad key fails before the TPM is touched */
+    if (sign_key) {
+        if (cvm_signer_load(sign_key, sign_cert, &signer, &err))
+            return report_err(&err, CVM_EXIT_USAGE);
+        o.signer = &signer;
+    }
     /* ESAPI/MU print their own warnings to stderr; we report TPM errors
      * ourselves (decoded), so silence them unless asked */
     if (!o.verbose)
         setenv("TSS2_LOG", "all+NONE", 1);
     cvm_collect_result res;
-    cvm_err err;
-    cvm_err_clear(&err);
     int rc = cvm_collect_run(&o, &res, &err);
+    if (sign_key)
+        cvm_signer_free(&signer);
     if (rc)
         return report_err(&err, rc);
     return CVM_EXIT_OK;

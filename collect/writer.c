@@ -739,6 +739,8 @@ static void print_summary(ctx *c, const uint8_t binding[32], const char *nonce_h
             c->o->nonce_from_auditor ? "auditor" : "random: freshness unproven");
     fprintf(f, "report: %s\n", c->o->fresh ? "refreshed with the nonce (--fresh)" : "as found in NV 0x01400001");
     fprintf(f, "vcek: %s\n", c->res->vcek_source);
+    if (c->o->signer)
+        fprintf(f, "operator_signature: manifest.json.p7s\n");
     fprintf(f, "pcrs: %s\n", c->sel_str);
     fprintf(f, "binding: %s\n", b);
     fprintf(f, "quote_attempts: %d\n", c->res->quote_attempts);
@@ -861,6 +863,20 @@ int cvm_collect_run(const cvm_collect_opts *o, cvm_collect_result *res, cvm_err 
                     "the TPM was reset or restarted between quote #1 and the seal quote; collect again");
         st = CVM_EXIT_INCONSISTENT;
         goto done;
+    }
+    /* the operator signs the manifest the seal covers: after the seal, so a
+     * signing failure never costs a quote (spec/bundle-v1.md §9) */
+    if (o->signer) {
+        uint8_t *p7s = NULL;
+        size_t p7s_len = 0;
+        if (cvm_signer_sign(o->signer, manifest, manifest_len, &p7s, &p7s_len, err)) {
+            st = CVM_EXIT_FAIL;
+            goto done;
+        }
+        if (add_member(&c, "manifest.json.p7s", p7s, p7s_len)) { /* frees p7s */
+            st = CVM_EXIT_FAIL;
+            goto done;
+        }
     }
     if (add_member(&c, "manifest.json", manifest, manifest_len)) {
         manifest = NULL;

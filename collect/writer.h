@@ -11,6 +11,7 @@
 #include <stdio.h>
 
 #include "err.h"
+#include "opsign.h"
 
 typedef struct cvm_collect_opts {
     const char *tcti;        /* NULL: device:/dev/tpmrm0 */
@@ -31,6 +32,7 @@ typedef struct cvm_collect_opts {
     const char *out;          /* bundle path, or an existing directory */
     bool force;               /* replace an existing output file */
     bool verbose;
+    const cvm_signer *signer; /* --sign-key: CMS signature manifest.json.p7s (NULL: none) */
     FILE *log;                /* notes, warnings, the --verbose TPM trace (NULL: stderr) */
     FILE *summary;            /* the result summary (NULL: stdout) */
 } cvm_collect_opts;

@@ -303,6 +303,14 @@ int cvm_file_read(const char *path, size_t max, uint8_t **out, size_t *len, cvm_
         close(fd);
         return cvm_err_set(err, CVM_E_IO, path, "", CVM_NO_OFFSET, "not a regular file");
     }
+    /* refuse an oversized file before allocating for it: a hostile 1 GiB
+     * "bundle" must not cost max+1 bytes of memory first. The read loop
+     * below still enforces the cap for a file that grows meanwhile. */
+    if ((uintmax_t)st.st_size > (uintmax_t)max) {
+        close(fd);
+        return cvm_err_set(err, CVM_E_LIMIT, path, "", CVM_NO_OFFSET,
+                           "file is larger than the %zu-byte limit", max);
+    }
     size_t cap = (size_t)st.st_size < max ? (size_t)st.st_size + 1 : max + 1;
     uint8_t *p = malloc(cap ? cap : 1);
     if (!p) {

@@ -1,5 +1,7 @@
 /* The bundle tar (spec/bundle-v1.md §3): a deterministic ustar writer and a
- * strict in-memory reader that accepts only what the writer produces. The
+ * strict in-memory reader that accepts only the §3 profile (the writer's
+ * bytes plus the numeric-field termination and end-padding latitude §3.1
+ * names, which carry no meaning). The
  * reader never touches the filesystem and never extracts. */
 #ifndef CVM_BUNDLE_H
 #define CVM_BUNDLE_H

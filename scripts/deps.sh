@@ -5,11 +5,15 @@ set -euo pipefail
 # build: compiler, CMake, the libraries; tests: swtpm + tpm2-tools (the fake
 # vTPM and interop), python3 + python3-cryptography (the fake CVM), openssl,
 # bsdtar/tar/gzip (tar interop), curl (IMDS checks), util-linux (setpriv,
-# unshare, script), procps, xxd, file.
+# unshare, script), procps, xxd, file; clang + libclang-rt-14-dev (libFuzzer);
+# chromium (the HTML report rendered in a real browser); time (peak RSS);
+# zstd/xz/bzip2 (compression-bomb tars); cppcheck + clang-tidy (lint);
+# valgrind (scripts/valgrind.sh); jq (the README's batch recipe, benches).
 PKGS=(build-essential cmake pkg-config libssl-dev openssl libarchive-dev libarchive-tools
       libjansson-dev libtss2-dev libcurl4-openssl-dev libcmocka-dev swtpm swtpm-tools
       tpm2-tools xxd python3 python3-cryptography procps curl util-linux tar gzip file
-      ca-certificates)
+      ca-certificates clang libclang-rt-14-dev chromium time zstd xz-utils bzip2 cppcheck clang-tidy
+      valgrind jq)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

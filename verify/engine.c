@@ -120,6 +120,7 @@ void cvm_verify_free(cvm_verify *v)
     if (v->have_bundle)
         cvm_bundle_free(&v->bundle);
     free(v->tar);
+    cvm_archive_anchors_free(v);
     json_decref(v->policy);
     json_decref(v->facts);
     json_decref(v->limitations);
@@ -250,15 +251,42 @@ int cvm_verify_run(cvm_verify *v, char *errbuf, size_t errlen)
         v->time_kind = "now";
     }
     v->input_kind = v->opts.bundle_path ? "bundle" : "dir";
-    if (cvm_trust_init(v, errbuf, errlen) != 0 || cvm_policy_load(v, errbuf, errlen) != 0)
+    if (cvm_trust_init(v, errbuf, errlen) != 0 || cvm_policy_load(v, errbuf, errlen) != 0 ||
+        cvm_archive_anchors_load(v, errbuf, errlen) != 0)
         return CVM_EXIT_USAGE;
     if (cvm_evidence_load(v, errbuf, errlen) != 0)
         return CVM_EXIT_USAGE;
+    /* spec/verify.md §4.2: the time basis is settled before any validity
+     * check: --at, else --at created (the collector's claim, asked for),
+     * else a verified RFC 3161 token over seal.sig, else the clock */
+    cvm_timestamp_prepare(v);
+    if (!v->opts.have_at && v->opts.at_created) {
+        time_t t;
+        if (!v->in[CVM_IN_MANIFEST].decoded || v->in[CVM_IN_MANIFEST].rc != CVM_OK ||
+            cvm_time_parse(v->manifest.created, &t) != 0) {
+            snprintf(errbuf, errlen, "--at created: the bundle has no readable manifest.json \"created\"");
+            return CVM_EXIT_USAGE;
+        }
+        v->vtime = t;
+        v->time_kind = "collector-claim";
+        cvm_limitation(v, "The verification time is manifest.json \"created\", the collector's unauthenticated "
+                          "claim (--at created).");
+    } else if (!v->opts.have_at && v->have_tsa_time) {
+        v->vtime = v->tsa_time;
+        v->time_kind = "timestamp";
+    }
+    /* policy last: require_operator_signature judges a later link's result;
+     * the report keeps the §3 order */
     for (int i = 0; i < CVM_L_COUNT; i++) {
+        if (i == CVM_L_POLICY)
+            continue;
         links[i].run(v);
         if (v->res[i].status == CVM_ST_NOTRUN)
             cvm_link_set(v, i, CVM_ST_SKIP, "not evaluated");
     }
+    links[CVM_L_POLICY].run(v);
+    if (v->res[CVM_L_POLICY].status == CVM_ST_NOTRUN)
+        cvm_link_set(v, CVM_L_POLICY, CVM_ST_SKIP, "not evaluated");
     /* design.md "Honest limits": stated in every report */
     cvm_limitation(v, "The SNP launch measurement covers Microsoft's paravisor and firmware, not the "
                       "guest OS; the guest is covered only by the quoted PCRs.");

@@ -7,7 +7,9 @@
 #include <openssl/crypto.h>
 
 #include "batch.h"
+#include "sandbox.h"
 #include "show.h"
+#include "version.h"
 #include "verify.h"
 
 static void usage(FILE *f)
@@ -28,7 +30,12 @@ static void usage(FILE *f)
             "  --chain FILE         ASK and ARK (PEM or DER) when the evidence lacks them\n"
             "  --crl FILE           AMD CRL (DER or PEM) to check revocation\n"
             "  --policy FILE        policy JSON (spec/policy.md)\n"
-            "  --at RFC3339         verify as of this time (e.g. 2026-01-01T00:00:00Z); default now\n"
+            "  --at RFC3339         verify as of this time (e.g. 2026-01-01T00:00:00Z); default: the genTime of a\n"
+            "                       verified RFC 3161 token over seal.sig, else now\n"
+            "  --at created         verify as of manifest.json \"created\" (the collector's unauthenticated claim)\n"
+            "  --signer-anchor FILE operator certificate, CA certificate or public key (PEM/DER) that the\n"
+            "                       CMS signature manifest.json.p7s must chain to (repeatable)\n"
+            "  --tsa-anchor FILE    TSA root or TSA certificate for the RFC 3161 tokens <member>.tsr (repeatable)\n"
             "  --json               JSON report on stdout (spec/verify.md)\n"
             "  --html FILE          also write a self-contained HTML report to FILE\n"
             "  --quiet              print only the verdict line\n"
@@ -36,6 +43,7 @@ static void usage(FILE *f)
             "                       stdin): one JSON line per bundle in input order, a summary on stderr\n"
             "  --jobs N             --batch worker processes (default: the number of CPUs)\n"
             "  --out FILE           --batch JSON Lines to FILE instead of stdout\n"
+            "  --no-sandbox         do not install the seccomp filter that makes socket()/connect() fail\n"
             "  --help, --version\n"
             "\n"
             "exit codes:\n"
@@ -62,6 +70,10 @@ static const char *optval(int argc, char **argv, int *i, const char *name)
     return argv[++*i];
 }
 
+/* the network sandbox (verify/sandbox.c), installed once in main() */
+static cvm_sandbox_state g_sb;
+static bool g_sandbox_on;
+
 typedef struct out_opts {
     bool json, quiet;
     const char *html;
@@ -79,6 +91,9 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
     v->opts = *opts;
     char err[1024] = "";
     int rc = cvm_verify_run(v, err, sizeof err);
+    json_object_set_new(v->facts, "sandbox", cvm_sandbox_json(&g_sb));
+    if (!g_sandbox_on)
+        cvm_limitation(v, "network sandbox disabled (--no-sandbox)");
     if (rc == CVM_EXIT_USAGE) {
         fprintf(stderr, "cvm-verify: %s\n", err);
         if (jout) {
@@ -120,6 +135,10 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
         bool colour = isatty(fileno(stdout)) && !getenv("NO_COLOR");
         if (batch && o->quiet)
             printf("%s: ", opts->bundle_path);
+        if (!o->quiet) {
+            char sbl[320];
+            printf("sandbox: %s\n", cvm_sandbox_summary(&g_sb, sbl, sizeof sbl));
+        }
         cvm_report_text(v, stdout, colour, o->quiet);
         if (batch && !o->quiet)
             fputc('\n', stdout);
@@ -131,8 +150,13 @@ static int run_one(const cvm_verify_opts *opts, const out_opts *o, bool batch, j
 
 int main(int argc, char **argv)
 {
-    if (argc >= 2 && strcmp(argv[1], "show") == 0)
+    if (argc >= 2 && strcmp(argv[1], "show") == 0) {
+        /* show only reads files: always sandboxed (no --no-sandbox there) */
+        cvm_sandbox_state ssb = {0};
+        if (cvm_sandbox_apply(&ssb) != 0)
+            fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", ssb.why);
         return cvm_show_main(argc - 1, argv + 1);
+    }
     /* the verdict must not depend on the machine's openssl.cnf (providers,
      * security level): an air-gapped verifier behaves the same everywhere */
     OPENSSL_init_crypto(OPENSSL_INIT_NO_LOAD_CONFIG, NULL);
@@ -146,6 +170,7 @@ int main(int argc, char **argv)
     size_t nb = 0;
     if (!bundles)
         return CVM_EXIT_USAGE;
+    bool sandbox = true;
     const char *s;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i];
@@ -154,11 +179,13 @@ int main(int argc, char **argv)
             free(bundles);
             return 0;
         } else if (strcmp(a, "--version") == 0) {
-            printf("cvm-verify %s\n", CVM_VERSION);
+            cvm_print_version(stdout, "cvm-verify");
             free(bundles);
             return 0;
         } else if (strcmp(a, "--json") == 0) {
             o.json = true;
+        } else if (strcmp(a, "--no-sandbox") == 0) {
+            sandbox = false;
         } else if (strcmp(a, "--quiet") == 0 || strcmp(a, "-q") == 0) {
             o.quiet = true;
         } else if (strcmp(a, "--batch") == 0) {
@@ -197,7 +224,21 @@ int main(int argc, char **argv)
             opts.chain_path = s;
         } else if ((s = optval(argc, argv, &i, "--crl"))) {
             opts.crl_path = s;
-        } else if ((s = optval(argc, argv, &i, "--at"))) {
+        } else if ((s = optval(argc, argv, &i, "--signer-anchor"))) {
+            if (opts.n_signer_anchors >= CVM_MAX_ANCHORS) {
+                fprintf(stderr, "cvm-verify: at most %d --signer-anchor\n", CVM_MAX_ANCHORS);
+                goto usage_err;
+            }
+            opts.signer_anchor_paths[opts.n_signer_anchors++] = s;
+        } else if ((s = optval(argc, argv, &i, "--tsa-anchor"))) {
+            if (opts.n_tsa_anchors >= CVM_MAX_ANCHORS) {
+                fprintf(stderr, "cvm-verify: at most %d --tsa-anchor\n", CVM_MAX_ANCHORS);
+                goto usage_err;
+            }
+            opts.tsa_anchor_paths[opts.n_tsa_anchors++] = s;
+        } else if ((s = optval(argc, argv, &i, "--at")) && strcmp(s, "created") == 0) {
+            opts.at_created = true;
+        } else if (s) {
             if (cvm_time_parse(s, &opts.at) != 0) {
                 fprintf(stderr, "cvm-verify: --at %s: not an RFC 3339 time (YYYY-MM-DDTHH:MM:SSZ)\n", s);
                 goto usage_err;
@@ -216,6 +257,11 @@ int main(int argc, char **argv)
         fprintf(stderr, "cvm-verify: --jobs and --out go with --batch\n");
         goto usage_err;
     }
+    /* no evidence or option file has been read yet: from here on the
+     * process (and every batch worker it forks) cannot open a socket */
+    if (sandbox && cvm_sandbox_apply(&g_sb) != 0)
+        fprintf(stderr, "cvm-verify: warning: network sandbox not active: %s\n", g_sb.why);
+    g_sandbox_on = sandbox;
     if (batch) {
         if (nb == 0 || opts.dir || o.html || o.json) {
             fprintf(stderr, "cvm-verify: --batch takes PATH... (bundles or directories), not --dir, --html or "

@@ -127,6 +127,13 @@ static json_t *input_json(const cvm_verify *v)
     for (size_t i = 0; i < v->opts.n_anchors; i++)
         json_array_append_new(ta, json_string(v->opts.anchor_paths[i]));
     json_object_set_new(o, "trust_anchor_files", ta);
+    json_t *sa = json_array(), *tsa = json_array();
+    for (size_t i = 0; i < v->opts.n_signer_anchors; i++)
+        json_array_append_new(sa, json_string(v->opts.signer_anchor_paths[i]));
+    for (size_t i = 0; i < v->opts.n_tsa_anchors; i++)
+        json_array_append_new(tsa, json_string(v->opts.tsa_anchor_paths[i]));
+    json_object_set_new(o, "signer_anchor_files", sa);
+    json_object_set_new(o, "tsa_anchor_files", tsa);
     json_object_set_new(j, "options", o);
     return j;
 }

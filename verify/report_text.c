@@ -136,9 +136,14 @@ void cvm_report_text(const cvm_verify *v, FILE *f, bool colour, bool quiet)
                  js(mc, "examiner"));
         fact(f, "manifest", b);
     }
-    char ts[40], tb[96];
+    char ts[40], tb[128];
     cvm_time_format(v->vtime, ts, sizeof ts);
-    snprintf(tb, sizeof tb, "%s (%s)", ts, strcmp(v->time_kind, "now") == 0 ? "now: the verifier's clock" : "explicit: --at");
+    const char *k = v->time_kind;
+    snprintf(tb, sizeof tb, "%s (%s)", ts,
+             !strcmp(k, "now")         ? "now: the verifier's clock"
+             : !strcmp(k, "timestamp") ? "timestamp: verified RFC 3161 genTime over seal.sig"
+             : !strcmp(k, "collector-claim") ? "collector claim: manifest created, unauthenticated"
+                                             : "explicit: --at");
     fact(f, "verification time", tb);
     json_decref(s);
     fprintf(f, "\nLimitations\n");

@@ -116,6 +116,13 @@ typedef struct cvm_verify_opts {
     const char *crl_path;
     bool have_at;
     time_t at;
+    bool at_created;         /* --at created: manifest.json "created" (a collector claim) */
+    /* spec/verify.md §3.18: operator CMS signer anchors (cert, CA cert or public key) */
+    const char *signer_anchor_paths[CVM_MAX_ANCHORS];
+    size_t n_signer_anchors;
+    /* spec/verify.md §3.19: RFC 3161 TSA anchors (root or TSA cert) */
+    const char *tsa_anchor_paths[CVM_MAX_ANCHORS];
+    size_t n_tsa_anchors;
     /* the clock reading used as "now" when !have_at (a batch reads the
      * clock once, so every bundle is judged at the same instant) */
     bool have_clock;
@@ -140,7 +147,15 @@ typedef struct cvm_link_result {
 typedef struct cvm_verify {
     cvm_verify_opts opts;
     time_t vtime;
-    const char *time_kind; /* "explicit" or "now" */
+    /* spec/verify.md §4.2: "explicit" (--at), "timestamp" (a verified RFC 3161
+     * token over seal.sig), "collector-claim" (--at created), "now" */
+    const char *time_kind;
+    bool have_tsa_time;          /* a verified token over seal.sig (timestamp.c) */
+    time_t tsa_time;
+    STACK_OF(X509) *tsa_anchors;    /* --tsa-anchor (owned) */
+    STACK_OF(X509) *signer_anchors; /* --signer-anchor certificates (owned) */
+    EVP_PKEY *signer_keys[CVM_MAX_ANCHORS]; /* --signer-anchor public keys (owned) */
+    size_t n_signer_keys;
     const char *input_kind; /* "dir" or "bundle" */
 
     cvm_input in[CVM_IN_COUNT];
@@ -267,6 +282,24 @@ int cvm_trust_init(cvm_verify *v, char *errbuf, size_t errlen);
 cvm_anchor *cvm_trust_find(cvm_verify *v, const uint8_t spki[32], enum cvm_product product);
 /* Hex of the built-in pin for a product ("" if none). */
 const char *cvm_trust_builtin_hex(enum cvm_product p);
+
+/* ---- archive_anchors.c ---- */
+/* Loads --tsa-anchor and --signer-anchor (usage error on a bad file). */
+int cvm_archive_anchors_load(cvm_verify *v, char *errbuf, size_t errlen);
+void cvm_archive_anchors_free(cvm_verify *v);
+/* A private store (no default paths) holding `anchors`, partial chains
+ * allowed (a pinned leaf is an anchor), verification time `at`. */
+X509_STORE *cvm_archive_store(STACK_OF(X509) *anchors, time_t at);
+/* subject (oneline), SPKI SHA-256 and validity into d; subject into buf */
+void cvm_x509_identity(X509 *x, json_t *d, char *subject, size_t n);
+const char *cvm_ossl_reason(char *buf, size_t n);
+
+/* ---- timestamp.c ---- */
+/* Verifies the RFC 3161 tokens before any link runs (their genTime may
+ * become the verification time) and records the `timestamp` link result. */
+void cvm_timestamp_prepare(cvm_verify *v);
+/* ASN1_TIME -> time_t; 0 on success */
+int cvm_asn1_time_to_t(const ASN1_TIME *a, time_t *out);
 
 /* ---- one function per link ---- */
 void cvm_link_bundle_tar(cvm_verify *v);

@@ -71,7 +71,7 @@ def _wait(proc, what):
         raise RuntimeError("%s failed: %s" % (what, err.decode(errors="replace")))
 
 
-def make_pki(out, product, tcb, chip_id, key_cache=None, vcek_days=2557):
+def make_pki(out, product, tcb, chip_id, key_cache=None, vcek_days=2557, vcek_not_after=None):
     """Write ark/ask/vcek keys and PEMs, chain.pem (ASK then ARK), under `out`.
 
     key_cache: optional folder keeping the slow RSA-4096 ARK/ASK keys per
@@ -126,7 +126,7 @@ def make_pki(out, product, tcb, chip_id, key_cache=None, vcek_days=2557):
     _run(["openssl", "req", "-new", "-config", cnf, "-key", j("vcek.key"),
           "-subj", "%s/CN=SEV-VCEK" % AMD_DN, "-out", j("vcek.csr")])
     os.unlink(j("ask.csr"))
-    reissue_vcek(out, product, tcb, chip_id, "vcek.pem", vcek_days)
+    reissue_vcek(out, product, tcb, chip_id, "vcek.pem", vcek_days, not_after=vcek_not_after)
     with open(j("chain.pem"), "w") as f:
         f.write(open(j("ask.pem")).read())
         f.write(open(j("ark.pem")).read())
@@ -135,7 +135,22 @@ def make_pki(out, product, tcb, chip_id, key_cache=None, vcek_days=2557):
             "chain": j("chain.pem"), "vcek_key": j("vcek.key")}
 
 
-def reissue_vcek(out, product, tcb, chip_id, name, days=2557):
+def _ca_issue(out, ext, name, not_after):
+    j = lambda n: os.path.join(out, "ca-" + n)  # noqa: E731
+    open(j("index.txt"), "w").close()
+    with open(j("serial"), "w") as f:
+        f.write("00\n")
+    with open(j("cnf"), "w") as f:
+        f.write("[ca]\ndefault_ca = c\n[c]\ndatabase = %s\nnew_certs_dir = %s\nserial = %s\n"
+                "default_md = sha384\npolicy = p\nunique_subject = no\nemail_in_dn = no\n"
+                "[p]\ncommonName = optional\n" % (j("index.txt"), out, j("serial")))
+    _run(["openssl", "ca", "-batch", "-notext", "-config", j("cnf"), "-in", os.path.join(out, "vcek.csr"),
+          "-cert", os.path.join(out, "ask.pem"), "-keyfile", os.path.join(out, "ask.key"),
+          "-startdate", "20200101000000Z", "-enddate", not_after, "-preserveDN",
+          "-extfile", ext, "-extensions", "v3_vcek", "-out", os.path.join(out, name)] + PSS[:-1] + ["-md", "sha384"])
+
+
+def reissue_vcek(out, product, tcb, chip_id, name, days=2557, not_after=None):
     """Issue (another) VCEK for the same key with the given SPLs, e.g. the
     stale certificate THIM serves in `stale-tcb` mode."""
     p = PRODUCTS[product]
@@ -143,6 +158,12 @@ def reissue_vcek(out, product, tcb, chip_id, name, days=2557):
     with open(ext, "w") as f:
         f.write("[v3_vcek]\nsubjectKeyIdentifier = none\nauthorityKeyIdentifier = none\n")
         f.write("\n".join(vcek_extension_lines(product, tcb, chip_id[:p["hwid_len"]])) + "\n")
+    if not_after:
+        # a VCEK that expires at a given second (archival tests: "valid at the
+        # RFC 3161 genTime, expired now"); `openssl x509` only knows -days
+        _ca_issue(out, ext, name, not_after)
+        os.unlink(ext)
+        return
     # Serial 0 like every real VCEK (not RFC 5280 conformant, on purpose).
     _run(["openssl", "x509", "-req", "-in", os.path.join(out, "vcek.csr"),
           "-CA", os.path.join(out, "ask.pem"), "-CAkey", os.path.join(out, "ask.key"),
