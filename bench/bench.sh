@@ -70,26 +70,38 @@ done
 
 LOAD=$(cut -d' ' -f1-3 /proc/loadavg)
 say "cvm-verify-bench over $VBN bundles"
-VB=$(head -n "$VBN" "$W/list.txt" | xargs "$BLD/bench/cvm-verify-bench" --trust-anchor "$ANCHOR")
+head -n "$VBN" "$W/list.txt" >"$W/vb-list.txt"
+VB=$("$BLD/bench/cvm-verify-bench" --trust-anchor "$ANCHOR" --list "$W/vb-list.txt")
 echo "$VB"
 fig() { echo "$VB" | sed -n "s/.*\b$1=\([0-9.]*\).*/\1/p"; }
 PER=$(fig per_bundle_ms)
+[ "$(echo "$PER" | wc -l)" -eq 1 ] || { echo "bench: cvm-verify-bench output not understood" >&2; exit 1; }
 JS=$(fig json_ms)
 FB=$(fig floor_batch_ms)
 FN=$(fig floor_nocache_ms)
 
+# wall and CPU (user+sys of the process and its children) of a command:
+# CPU time is what stays comparable when other jobs share the machine
+timed() {
+    local out=$1 err=$2
+    shift 2
+    local TIMEFORMAT='%R %U %S'
+    { time "$@" 2>"$err"; } 2>"$out"
+}
+cpu_of() { awk '{print $2 + $3}' "$1"; }
+wall_of() { awk '{print $1}' "$1"; }
 batch() {
-    local j=$1 t0 t1 rc=0
-    t0=$(now)
-    "$VERIFY" --batch --jobs "$j" --trust-anchor "$ANCHOR" --out /dev/null - <"$W/list.txt" 2>"$W/batch$j.err" || rc=$?
-    t1=$(now)
+    local j=$1
+    timed "$W/time-batch$j" "$W/batch$j.err" "$VERIFY" --batch --jobs "$j" --trust-anchor "$ANCHOR" \
+        --out /dev/null - <"$W/list.txt" || true
     grep -q " $N verified" "$W/batch$j.err" || { cat "$W/batch$j.err" >&2; echo "bench: batch did not verify all" >&2; exit 1; }
-    echo "$t1 - $t0" | bc -l
 }
 say "cvm-verify --batch --jobs 1 over $N bundles"
-T1=$(batch 1)
+batch 1
+T1=$(wall_of "$W/time-batch1"); C1=$(cpu_of "$W/time-batch1")
 say "cvm-verify --batch --jobs 2 over $N bundles"
-T2=$(batch 2)
+batch 2
+T2=$(wall_of "$W/time-batch2"); C2=$(cpu_of "$W/time-batch2")
 
 say "one process per bundle: cvm-verify vs the seed's tools on $PN bundles"
 X=$W/extracted
@@ -119,36 +131,38 @@ EOF
     i=$((i + 1))
 done <"$W/plist.txt"
 TOOLS=$(tpm2_checkquote --version 2>/dev/null | head -1 | sed 's/.*version=\([^ ]*\).*/tpm2-tools \1/' || true)
-t0=$(now)
-while read -r f; do "$VERIFY" --quiet --trust-anchor "$ANCHOR" "$f" >/dev/null; done <"$W/plist.txt"
-TP=$(echo "$(now) - $t0" | bc -l)
-t0=$(now)
-for d in "$X"/*; do
-    # the seed's checks, as Microsoft's how-to runs them
-    openssl verify -CAfile "$d/cert3.pem" -untrusted "$d/cert2.pem" "$d/cert1.pem" >/dev/null
-    openssl x509 -in "$d/cert1.pem" -pubkey -noout >"$d/vcek_pub.pem"
-    openssl dgst -sha384 -verify "$d/vcek_pub.pem" -signature "$d/report_sig.der" "$d/report_signed.bin" >/dev/null
-    tpm2_checkquote -u "$d/akpub.pem" -m "$d/quote.msg" -s "$d/quote.sig" -f "$d/quote.pcrs" -g sha256 \
-        -q "$(cat "$d/nonce.hex")" >/dev/null
-done
-TS=$(echo "$(now) - $t0" | bc -l)
+per_process() { while read -r f; do "$VERIFY" --quiet --trust-anchor "$ANCHOR" "$f" >/dev/null; done <"$W/plist.txt"; }
+seed_tools() {
+    for d in "$X"/*; do
+        # the seed's checks, as Microsoft's how-to runs them
+        openssl verify -CAfile "$d/cert3.pem" -untrusted "$d/cert2.pem" "$d/cert1.pem" >/dev/null
+        openssl x509 -in "$d/cert1.pem" -pubkey -noout >"$d/vcek_pub.pem"
+        openssl dgst -sha384 -verify "$d/vcek_pub.pem" -signature "$d/report_sig.der" "$d/report_signed.bin" >/dev/null
+        tpm2_checkquote -u "$d/akpub.pem" -m "$d/quote.msg" -s "$d/quote.sig" -f "$d/quote.pcrs" -g sha256 \
+            -q "$(cat "$d/nonce.hex")" >/dev/null
+    done
+}
+timed "$W/time-proc" /dev/null per_process
+timed "$W/time-seed" /dev/null seed_tools
+TP=$(wall_of "$W/time-proc"); CP=$(cpu_of "$W/time-proc")
+TS=$(wall_of "$W/time-seed"); CS=$(cpu_of "$W/time-seed")
 
 ms() { echo "scale=3; $1 * 1000 / $2" | bc -l; }
 rate() { echo "scale=1; $2 / $1" | bc -l; }
 echo
 echo "cvm-verify benchmarks: $N distinct bundles, $CHIPS fake chips, $(nproc) cores, load before: $LOAD"
 echo "OpenSSL $(openssl version | cut -d' ' -f2), ${TOOLS:-tpm2-tools}; Release build"
-printf '%-58s %12s %12s\n' "measurement" "ms/bundle" "bundles/s"
-printf '%-58s %12s %12s\n' "verify_bench: cvm_verify_run in process ($VBN bundles)" "$PER" "$(echo "scale=1; 1000 / $PER" | bc -l)"
-printf '%-58s %12s\n' "  + JSON report serialisation (batch output)" "$JS"
-printf '%-58s %12s\n' "  floor, batch (P-384 + 2 x RSA-2048 + SHA-256)" "$FB"
-printf '%-58s %12s\n' "  floor, no chain cache (+ 3 x RSA-4096 PSS)" "$FN"
-printf '%-58s %12s\n' "  ratio in process / batch floor (target <= 1.3)" "$(echo "scale=2; $PER / $FB" | bc -l)"
-printf '%-58s %12s %12s\n' "cvm-verify --batch --jobs 1" "$(ms "$T1" "$N")" "$(rate "$T1" "$N")"
-printf '%-58s %12s %12s\n' "cvm-verify --batch --jobs 2 (per core: half the rate)" "$(ms "$T2" "$N")" "$(rate "$T2" "$N")"
-printf '%-58s %12s\n' "  ratio --jobs 1 / batch floor" "$(echo "scale=2; $T1 * 1000 / $N / $FB" | bc -l)"
-printf '%-58s %12s %12s\n' "one cvm-verify process per bundle ($PN)" "$(ms "$TP" "$PN")" "$(rate "$TP" "$PN")"
-printf '%-58s %12s %12s\n' "seed tools per bundle (openssl x3 + tpm2_checkquote)" "$(ms "$TS" "$PN")" "$(rate "$TS" "$PN")"
-printf '%-58s %12s\n' "  ratio process-per-bundle / seed (target <= 0.10)" "$(echo "scale=3; $TP / $TS" | bc -l)"
-printf '%-58s %12s\n' "  ratio --batch --jobs 1 / seed" "$(echo "scale=4; ($T1 / $N) / ($TS / $PN)" | bc -l)"
+printf '%-56s %10s %10s %10s\n' "measurement" "wall ms/b" "bundles/s" "CPU ms/b"
+printf '%-56s %10s %10s %10s\n' "verify_bench: cvm_verify_run in process ($VBN bundles)" "" "" "$PER"
+printf '%-56s %10s %10s %10s\n' "  + JSON report serialisation (batch output)" "" "" "$JS"
+printf '%-56s %10s %10s %10s\n' "  floor, batch (P-384 + 2 x RSA-2048 + SHA-256)" "" "" "$FB"
+printf '%-56s %10s %10s %10s\n' "  floor, no chain cache (+ 3 x RSA-4096 PSS)" "" "" "$FN"
+printf '%-56s %10s\n' "  ratio in process / batch floor (target <= 1.3)" "$(echo "scale=2; $PER / $FB" | bc -l)"
+printf '%-56s %10s %10s %10s\n' "cvm-verify --batch --jobs 1 ($N)" "$(ms "$T1" "$N")" "$(rate "$T1" "$N")" "$(ms "$C1" "$N")"
+printf '%-56s %10s %10s %10s\n' "cvm-verify --batch --jobs 2 ($N; per core = rate / 2)" "$(ms "$T2" "$N")" "$(rate "$T2" "$N")" "$(ms "$C2" "$N")"
+printf '%-56s %10s\n' "  ratio batch CPU per bundle / batch floor" "$(echo "scale=2; $C1 * 1000 / $N / $FB" | bc -l)"
+printf '%-56s %10s %10s %10s\n' "one cvm-verify process per bundle ($PN)" "$(ms "$TP" "$PN")" "$(rate "$TP" "$PN")" "$(ms "$CP" "$PN")"
+printf '%-56s %10s %10s %10s\n' "seed tools per bundle (openssl x3 + tpm2_checkquote)" "$(ms "$TS" "$PN")" "$(rate "$TS" "$PN")" "$(ms "$CS" "$PN")"
+printf '%-56s %10s %10s\n' "  ratio process-per-bundle / seed (target <= 0.10)" "$(echo "scale=3; $TP / $TS" | bc -l)" "CPU $(echo "scale=3; $CP / $CS" | bc -l)"
+printf '%-56s %10s %10s\n' "  ratio --batch --jobs 1 per bundle / seed" "$(echo "scale=4; ($T1 / $N) / ($TS / $PN)" | bc -l)" "CPU $(echo "scale=4; ($C1 / $N) / ($CS / $PN)" | bc -l)"
 echo "work dir: $W"
