@@ -295,7 +295,9 @@ uint8_t *cvm_wr_take(cvm_wr *w, size_t *len)
 
 int cvm_file_read(const char *path, size_t max, uint8_t **out, size_t *len, cvm_err *err)
 {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK so that a FIFO (or a device) given as evidence cannot hang
+     * the open; it is refused below and cleared for the regular file */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
     if (fd < 0)
         return cvm_err_set(err, CVM_E_IO, path, "", CVM_NO_OFFSET, "cannot open: %s", strerror(errno));
     struct stat st;
@@ -303,6 +305,9 @@ int cvm_file_read(const char *path, size_t max, uint8_t **out, size_t *len, cvm_
         close(fd);
         return cvm_err_set(err, CVM_E_IO, path, "", CVM_NO_OFFSET, "not a regular file");
     }
+    int fl = fcntl(fd, F_GETFL);
+    if (fl >= 0)
+        (void)fcntl(fd, F_SETFL, fl & ~O_NONBLOCK);
     /* refuse an oversized file before allocating for it: a hostile 1 GiB
      * "bundle" must not cost max+1 bytes of memory first. The read loop
      * below still enforces the cap for a file that grows meanwhile. */

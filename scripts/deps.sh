@@ -13,7 +13,7 @@ PKGS=(build-essential cmake pkg-config libssl-dev openssl libarchive-dev libarch
       libjansson-dev libtss2-dev libcurl4-openssl-dev libcmocka-dev swtpm swtpm-tools
       tpm2-tools xxd python3 python3-cryptography procps curl util-linux tar gzip file
       ca-certificates clang libclang-rt-14-dev chromium time zstd xz-utils bzip2 cppcheck clang-tidy
-      valgrind jq)
+      valgrind jq bc)
 missing=()
 for p in "${PKGS[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
