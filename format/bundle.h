@@ -13,11 +13,13 @@
 #include "buf.h"
 #include "err.h"
 
-/* spec/bundle-v1.md §3.3 */
+/* spec/bundle-v1.md §3.3. Sized so the verifier's peak RSS on the largest
+ * accepted tar (tar + member copies + ~9 MB baseline) stays ≤ 64 MiB; the
+ * collector refuses to write past them (cvm_bundle_write). */
 #define CVM_BUNDLE_MAX_MEMBERS 32u
-#define CVM_BUNDLE_MAX_MEMBER (16u << 20)
-#define CVM_BUNDLE_MAX_TOTAL (48u << 20)
-#define CVM_BUNDLE_MAX_TAR (64u << 20)
+#define CVM_BUNDLE_MAX_MEMBER (8u << 20)
+#define CVM_BUNDLE_MAX_TOTAL (24u << 20)
+#define CVM_BUNDLE_MAX_TAR (26u << 20)
 /* flat member name length cap (§3.2) */
 #define CVM_BUNDLE_NAME_MAX 50u
 #define CVM_BUNDLE_ID_LEN 36u

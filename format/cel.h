@@ -25,7 +25,9 @@
 #include "err.h"
 
 #define CVM_CEL_MAX_RECORDS 100000u
-#define CVM_CEL_MAX_SIZE (16u * 1024u * 1024u)
+/* = CVM_BUNDLE_MAX_MEMBER (spec/bundle-v1.md §3.3): `measure` stops
+ * growing the log where the collector could no longer bundle it */
+#define CVM_CEL_MAX_SIZE (8u * 1024u * 1024u)
 #define CVM_CEL_MAX_DIGESTS 5u
 
 /* top-level TLV types */

@@ -30,7 +30,8 @@ int cvm_bundle_load(cvm_verify *v, char *errbuf, size_t errlen)
     cvm_err err;
     cvm_err_clear(&err);
     v->in[CVM_IN_HCL].name = "report.bin";
-    int rc = cvm_file_read(v->opts.bundle_path, CVM_BUNDLE_MAX_TAR, &v->tar, &v->tar_len, &err);
+    uint8_t *tar = NULL;
+    int rc = cvm_file_read(v->opts.bundle_path, CVM_BUNDLE_MAX_TAR, &tar, &v->tar_len, &err);
     if (rc != CVM_OK && rc != CVM_E_LIMIT) {
         char eb[512];
         snprintf(errbuf, errlen, "%s", cvm_err_format(&err, eb, sizeof eb));
@@ -42,7 +43,11 @@ int cvm_bundle_load(cvm_verify *v, char *errbuf, size_t errlen)
                                    "larger than %u bytes", CVM_BUNDLE_MAX_TAR);
         return 0;
     }
-    v->bundle_rc = cvm_bundle_read(v->tar, v->tar_len, v->opts.bundle_path, &v->bundle, &v->bundle_err);
+    /* Peak memory (spec/bundle-v1.md §3): the tar is hashed now and freed as
+     * soon as its members are copied out; the inputs borrow those copies. */
+    v->have_tar_sha256 = cvm_sha256(tar, v->tar_len, v->tar_sha256) == CVM_OK;
+    v->bundle_rc = cvm_bundle_read(tar, v->tar_len, v->opts.bundle_path, &v->bundle, &v->bundle_err);
+    free(tar);
     if (v->bundle_rc != CVM_OK)
         return 0;
     v->have_bundle = true;
@@ -52,12 +57,8 @@ int cvm_bundle_load(cvm_verify *v, char *errbuf, size_t errlen)
         if (cvm_bundle_get(&v->bundle, member_inputs[i].member, &p, &len) != CVM_OK)
             continue;
         cvm_input *in = &v->in[member_inputs[i].input];
-        in->buf = malloc(len ? len : 1);
-        if (!in->buf) {
-            snprintf(errbuf, errlen, "out of memory");
-            return -1;
-        }
-        memcpy(in->buf, p, len);
+        in->buf = (uint8_t *)p; /* read-only use; see cvm_input.borrowed */
+        in->borrowed = true;
         in->len = len;
         in->present = true;
     }
@@ -73,11 +74,8 @@ void cvm_link_bundle_tar(cvm_verify *v)
     }
     json_t *d = cvm_link_details(v, L);
     json_object_set_new(d, "bytes", json_integer((json_int_t)v->tar_len));
-    if (v->tar) {
-        uint8_t h[32];
-        if (cvm_sha256(v->tar, v->tar_len, h) == CVM_OK)
-            json_object_set_new(d, "sha256", cvm_json_hex(h, 32));
-    }
+    if (v->have_tar_sha256)
+        json_object_set_new(d, "sha256", cvm_json_hex(v->tar_sha256, 32));
     if (!v->have_bundle) {
         char eb[512];
         cvm_link_set(v, L, CVM_ST_FAIL, "not a v1 bundle tar: %s", cvm_err_format(&v->bundle_err, eb, sizeof eb));

@@ -97,8 +97,10 @@ void cvm_verify_init(cvm_verify *v)
 
 void cvm_verify_free(cvm_verify *v)
 {
+    /* borrowed inputs point into v->bundle, freed below (after them) */
     for (int i = 0; i < CVM_IN_COUNT; i++)
-        free(v->in[i].buf);
+        if (!v->in[i].borrowed)
+            free(v->in[i].buf);
     for (int i = 0; i < CVM_L_COUNT; i++)
         json_decref(v->res[i].details);
     if (v->chain_certs)
@@ -119,7 +121,6 @@ void cvm_verify_free(cvm_verify *v)
         cvm_rtlog_free(&v->rtlog);
     if (v->have_bundle)
         cvm_bundle_free(&v->bundle);
-    free(v->tar);
     cvm_archive_anchors_free(v);
     json_decref(v->policy);
     json_decref(v->facts);

@@ -303,7 +303,8 @@ int cvm_evidence_load(cvm_verify *v, char *errbuf, size_t errlen)
     }
     if (v->opts.crl_path) {
         cvm_input *in = &v->in[CVM_IN_CRL];
-        free(in->buf);
+        if (!in->borrowed)
+            free(in->buf);
         memset(in, 0, sizeof *in);
         in->name = "crl";
         in->blamed_by = -1;

@@ -91,9 +91,12 @@ enum cvm_input_id {
 
 typedef struct cvm_input {
     const char *name;  /* member / file name */
-    uint8_t *buf;      /* owned */
+    uint8_t *buf;      /* owned, unless borrowed */
     size_t len;
     bool present;
+    /* buf points into v->bundle's member bytes (bundle mode): never freed
+     * or reallocated through the input, it lives until cvm_bundle_free */
+    bool borrowed;
     /* parse status of this input (set by evidence decoding) */
     bool decoded;
     int rc;            /* CVM_OK or a cvm_errcode */
@@ -198,8 +201,12 @@ typedef struct cvm_verify {
     size_t rtlog_extended;       /* records of runtime.cel that replay to the quote (eventlog.runtime) */
 
     /* bundle mode */
-    uint8_t *tar;                /* the bundle file (owned) */
+    /* the bundle file is hashed as soon as it is read and freed once
+     * cvm_bundle_read has copied its members out, so a maximal tar is never
+     * held together with its members and their inputs (spec/bundle-v1.md §3) */
     size_t tar_len;
+    bool have_tar_sha256;
+    uint8_t tar_sha256[32];
     bool have_bundle;
     cvm_bundle bundle;
     int bundle_rc;

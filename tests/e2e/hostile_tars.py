@@ -75,9 +75,25 @@ b = io.BytesIO()
 with tarfile.open(fileobj=b, mode="w", format=tarfile.USTAR_FORMAT) as t:
     for ti, d in base: t.addfile(ti, io.BytesIO(d))
 open(os.path.join(out, "gzip-tar.tar.gz"), "wb").write(gzip.compress(b.getvalue()))
-# at the size cap: 64 MiB + 1 of zeros, and exactly 64 MiB of zeros
-with open(os.path.join(out, "over-cap.tar"), "wb") as fo: fo.truncate((64 << 20) + 1)
-with open(os.path.join(out, "at-cap-zeros.tar"), "wb") as fo: fo.truncate(64 << 20)
-# biggest well-formed profile tar: 3 members of 16 MiB (48 MiB total), the member set judged later
-big = b"\0" * (16 << 20)
-mk("max-members.tar", [f("akpub.pem", big), f("quote.pcrs", big), f("report.bin", big)])
+# The caps, read from format/bundle.h so these cases track them: every case
+# below is exactly at a cap or one byte/member over it.
+import re
+hdr = open(os.path.join(os.path.dirname(os.path.abspath(__file__)), "../../format/bundle.h")).read()
+def cap(name):
+    m = re.search(r"#define CVM_BUNDLE_%s \((\d+)u << 20\)" % name, hdr)
+    return int(m.group(1)) << 20
+MEMBER, TOTAL, TAR = cap("MAX_MEMBER"), cap("MAX_TOTAL"), cap("MAX_TAR")
+assert TOTAL == 3 * MEMBER
+# the tar cap: one byte over (refused unread), and exactly at it (zeros: read, no members)
+with open(os.path.join(out, "over-cap.tar"), "wb") as fo: fo.truncate(TAR + 1)
+with open(os.path.join(out, "at-cap-zeros.tar"), "wb") as fo: fo.truncate(TAR)
+# biggest well-formed profile tar: 3 members at the member cap (= the total cap), the member set judged later
+big = b"\0" * MEMBER
+maxm = [f("akpub.pem", big), f("quote.pcrs", big), f("report.bin", big)]
+mk("max-members.tar", maxm)
+# the memory worst case: those members, zero-padded to exactly the tar cap
+# (every member is copied out before the padding is refused)
+mk("at-cap-members.tar", maxm, post=lambda r: r + b"\0" * (TAR - len(r)))
+# one byte over the member cap; one byte over the total cap
+mk("member-over.tar", [f("akpub.pem", big + b"\0")])
+mk("total-over.tar", maxm + [f("vcek.pem", b"\0")])

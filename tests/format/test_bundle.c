@@ -694,8 +694,12 @@ static void t_reject_sizes(void **state)
     /* the total cap: three members at the per-member cap fill it exactly;
      * one more byte anywhere is refused before it is read */
     {
+        /* the caps are sized together (spec/bundle-v1.md §3.3): three
+         * maximal members fill the total, and their tar fits the tar cap */
+        _Static_assert(CVM_BUNDLE_MAX_TOTAL == 3u * CVM_BUNDLE_MAX_MEMBER, "caps");
+        _Static_assert(CVM_BUNDLE_MAX_TAR >= CVM_BUNDLE_MAX_TOTAL + (CVM_BUNDLE_MAX_MEMBERS + 2u) * 512u, "caps");
         size_t big = CVM_BUNDLE_MAX_MEMBER;
-        size_t len = 3 * (512 + big) + 512 + 512 + 1024;
+        size_t len = CVM_BUNDLE_MAX_TAR + 1u;
         uint8_t *t = calloc(1, len);
         assert_non_null(t);
         cvm_wr hw;
@@ -708,7 +712,7 @@ static void t_reject_sizes(void **state)
             memcpy(t + (size_t)i * (512 + big), hw.p, 512);
             cvm_wr_free(&hw);
         }
-        expect_reject(t, len, TOP "/big3", "total member size", 3 * (512 + big));
+        expect_reject(t, 3 * (512 + big) + 512 + 512 + 1024, TOP "/big3", "total member size", 3 * (512 + big));
         /* without the fourth member it is accepted */
         memset(t + 3 * (512 + big), 0, 512);
         cvm_bundle b;
@@ -717,7 +721,38 @@ static void t_reject_sizes(void **state)
         assert_int_equal(cvm_bundle_read(t, 3 * (512 + big) + 1024, "t.tar", &b, &e), CVM_OK);
         assert_int_equal(b.total, CVM_BUNDLE_MAX_TOTAL);
         cvm_bundle_free(&b);
+        /* exactly at the tar cap it is read in full and refused only for
+         * zero padding beyond the 10240-byte record (the worst case for
+         * memory: the tar plus every member copied); one byte more is
+         * refused before parsing */
+        expect_reject(t, CVM_BUNDLE_MAX_TAR, "trailing bytes", "10240-byte record", 3 * (512 + big) + 1024);
+        expect_reject(t, CVM_BUNDLE_MAX_TAR + 1u, "tar", "bundle cap", 0);
         free(t);
+    }
+    /* the writer (the collector's only way to make a bundle) holds to the
+     * same caps: exactly at the total cap it writes a tar within the tar
+     * cap; one byte over the total is refused */
+    {
+        uint8_t *z = calloc(1, CVM_BUNDLE_MAX_MEMBER);
+        assert_non_null(z);
+        cvm_member ms[4] = {{"a.bin", z, CVM_BUNDLE_MAX_MEMBER},
+                            {"b.bin", z, CVM_BUNDLE_MAX_MEMBER},
+                            {"c.bin", z, CVM_BUNDLE_MAX_MEMBER},
+                            {"d.bin", z, 1}};
+        cvm_wr ww;
+        cvm_wr_init(&ww);
+        cvm_err e;
+        cvm_err_clear(&e);
+        assert_int_equal(cvm_bundle_write(TOP, ms, 3, &ww, &e), CVM_OK);
+        assert_true(ww.len <= CVM_BUNDLE_MAX_TAR);
+        cvm_wr_free(&ww);
+        cvm_wr_init(&ww);
+        cvm_err_clear(&e);
+        assert_int_equal(cvm_bundle_write(TOP, ms, 4, &ww, &e), CVM_E_LIMIT);
+        assert_non_null(strstr(e.msg, "total member size"));
+        assert_string_equal(e.field, "d.bin");
+        cvm_wr_free(&ww);
+        free(z);
     }
     /* empty input, 10240 zero bytes, a non-tar */
     uint8_t *z = calloc(1, 10240);

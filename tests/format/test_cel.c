@@ -8,6 +8,7 @@
 
 #include <openssl/evp.h>
 
+#include "bundle.h"
 #include "cel.h"
 #include "eventlog.h"
 #include "rtlog.h"
@@ -404,6 +405,10 @@ static void cel_record_cap(void **state)
         assert_int_equal(cvm_cel_write_record(&w, &r), 0);
     }
     size_t one = w.len / (CVM_CEL_MAX_RECORDS + 1u);
+    /* the record cap is reached before the size cap, and a log at the size
+     * cap still fits in a bundle member */
+    _Static_assert(CVM_CEL_MAX_SIZE <= CVM_BUNDLE_MAX_MEMBER, "a full log must fit in a bundle");
+    assert_true(w.len <= CVM_CEL_MAX_SIZE);
     reject(w.p, w.len, CVM_E_LIMIT, "records", w.len - one);
     cvm_cel cel;
     cvm_err e;
