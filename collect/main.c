@@ -12,6 +12,7 @@
 
 #include "buf.h"
 #include "err.h"
+#include "http.h"
 #include "measure.h"
 #include "opsign.h"
 #include "status.h"
@@ -19,7 +20,6 @@
 #include "version.h"
 #include "writer.h"
 
-#include <curl/curl.h>
 
 static const char k_usage[] =
     "usage: cvm-collect [options] -o BUNDLE.tar|DIR\n"
@@ -333,7 +333,10 @@ int main(int argc, char **argv)
             return CVM_EXIT_OK;
         } else if (!strcmp(a, "--version")) {
             cvm_print_version(stdout, "cvm-collect");
-            printf("  %s\n", curl_version());
+            /* loaded only now, as for --kds: not a link-time dependency */
+            const char *cv = cvm_curl_version();
+            printf("  %s%s\n", cv ? cv : "libcurl.so.4 not loadable",
+                   " (libcurl: loaded at run time, for https:// only)");
             return CVM_EXIT_OK;
         } else
             return usage_error("unknown argument %s", a);
