@@ -42,7 +42,4 @@ int cvm_http_plain(const cvm_http_req *r, long *status, cvm_wr *out, char *msg, 
  * (apt-get install libcurl4)" when libcurl.so.4 cannot be loaded. */
 int cvm_http_curl(const cvm_http_req *r, long *status, cvm_wr *out, char *msg, size_t msgcap);
 
-/* libcurl's version string, or NULL when libcurl.so.4 cannot be loaded. */
-const char *cvm_curl_version(void);
-
 #endif

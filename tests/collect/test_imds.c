@@ -232,6 +232,42 @@ static void t_bad_urls(void **state)
     }
 }
 
+static void t_https_via_dlopened_curl(void **state)
+{
+    (void)state;
+    /* TLS to the plain-HTTP stub: libcurl is loaded and fails the handshake */
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%s/ok/x", strrchr(g_base, ':') + 1);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    cvm_err err;
+    cvm_err_clear(&err);
+    cvm_http_opts o = {.attempts = 1};
+    assert_int_not_equal(cvm_http_get(url, NULL, &o, &b, &n, &err), CVM_OK);
+    assert_null(b);
+    assert_null(strstr(err.msg, "libcurl4"));
+    assert_non_null(strstr(err.msg, "SSL"));
+
+    /* without libcurl4: one attempt, and the message says what to install */
+    setenv("CVM_COLLECT_TEST_NO_LIBCURL", "1", 1);
+    cvm_err_clear(&err);
+    o.attempts = 3;
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    o.log = log;
+    int rc = cvm_http_get(url, NULL, &o, &b, &n, &err);
+    unsetenv("CVM_COLLECT_TEST_NO_LIBCURL");
+    assert_int_not_equal(rc, CVM_OK);
+    assert_non_null(strstr(err.msg, "--kds needs libcurl4 (apt-get install libcurl4)"));
+    rewind(log);
+    char line[512];
+    int lines = 0;
+    while (fgets(line, sizeof line, log))
+        lines++;
+    fclose(log);
+    assert_int_equal(lines, 1);
+}
+
 static void t_kds(void **state)
 {
     (void)state;
@@ -282,6 +318,7 @@ int main(void)
         cmocka_unit_test(t_bigchunked_aborts),
         cmocka_unit_test(t_malformed),
         cmocka_unit_test(t_bad_urls),
+        cmocka_unit_test(t_https_via_dlopened_curl),
         cmocka_unit_test(t_kds),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);
