@@ -1,6 +1,7 @@
-/* libcurl GETs for IMDS THIM and AMD KDS. Short timeouts and a bounded
- * number of attempts: an incident responder must not wait on a dead
- * metadata service, and the caller falls back to --vcek/--kds. */
+/* GETs for IMDS THIM and AMD KDS (collect/http.h: plain HTTP in-process,
+ * https through a dlopen'd libcurl). Short timeouts and a bounded number of
+ * attempts: an incident responder must not wait on a dead metadata service,
+ * and the caller falls back to --vcek/--kds. */
 #include "imds.h"
 
 #include <stdbool.h>
@@ -8,43 +9,13 @@
 #include <string.h>
 #include <time.h>
 
-#include <curl/curl.h>
-
 #include "buf.h"
-
-typedef struct sink {
-    cvm_wr w;
-    size_t max;
-    int too_big;
-} sink;
-
-static size_t on_data(char *p, size_t size, size_t n, void *ud)
-{
-    sink *s = ud;
-    size_t len = size * n;
-    if (s->w.len + len > s->max) {
-        s->too_big = 1;
-        return 0; /* makes curl abort with CURLE_WRITE_ERROR */
-    }
-    if (cvm_wr_bytes(&s->w, p, len) != CVM_OK)
-        return 0;
-    return len;
-}
+#include "http.h"
 
 static void sleep_ms(long ms)
 {
     struct timespec ts = {.tv_sec = ms / 1000, .tv_nsec = (ms % 1000) * 1000000L};
     nanosleep(&ts, NULL);
-}
-
-static int curl_ready(void)
-{
-    static int done, ok;
-    if (!done) {
-        ok = curl_global_init(CURL_GLOBAL_DEFAULT) == CURLE_OK;
-        done = 1;
-    }
-    return ok;
 }
 
 int cvm_http_get(const char *url, const char *const *headers, const cvm_http_opts *o, uint8_t **body,
@@ -65,62 +36,40 @@ int cvm_http_get(const char *url, const char *const *headers, const cvm_http_opt
         d.attempts = 10;
     if (d.max_body == 0)
         d.max_body = 64 * 1024;
-    if (!curl_ready())
-        return cvm_err_set(err, CVM_E_IO, url, "curl", CVM_NO_OFFSET, "libcurl initialisation failed");
+    cvm_http_req rq = {.method = "GET",
+                       .url = url,
+                       .headers = headers,
+                       .connect_timeout_ms = d.connect_timeout_ms,
+                       .total_timeout_ms = d.total_timeout_ms,
+                       .max_body = d.max_body};
 
     char last[300] = "no attempt";
     for (int attempt = 1; attempt <= d.attempts; attempt++) {
-        CURL *c = curl_easy_init();
-        if (!c)
-            return cvm_err_set(err, CVM_E_NOMEM, url, "curl", CVM_NO_OFFSET, "out of memory");
-        struct curl_slist *hl = NULL;
-        for (size_t i = 0; headers && headers[i]; i++)
-            hl = curl_slist_append(hl, headers[i]);
-        sink s = {.max = d.max_body};
-        cvm_wr_init(&s.w);
-        char ebuf[CURL_ERROR_SIZE] = "";
-        curl_easy_setopt(c, CURLOPT_URL, url);
-        curl_easy_setopt(c, CURLOPT_HTTPHEADER, hl);
-        /* IMDS must be reached directly; a proxy from the environment would
-         * either fail or, worse, answer for it. */
-        curl_easy_setopt(c, CURLOPT_NOPROXY, "*");
-        curl_easy_setopt(c, CURLOPT_PROXY, "");
-        curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, d.connect_timeout_ms);
-        curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, d.total_timeout_ms);
-        curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
-        curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
-        curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)d.max_body);
-        curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
-        curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_data);
-        curl_easy_setopt(c, CURLOPT_WRITEDATA, &s);
-        curl_easy_setopt(c, CURLOPT_ERRORBUFFER, ebuf);
-        CURLcode cc = curl_easy_perform(c);
+        cvm_wr w;
+        cvm_wr_init(&w);
         long status = 0;
-        curl_easy_getinfo(c, CURLINFO_RESPONSE_CODE, &status);
-        curl_slist_free_all(hl);
-        curl_easy_cleanup(c);
+        int hc = cvm_http_do(&rq, &status, &w, last, sizeof last);
         int retry = 1;
-        if (cc == CURLE_OK && status == 200) {
+        if (hc == CVM_HTTP_DONE && status == 200) {
             uint8_t nul = 0;
-            if (cvm_wr_bytes(&s.w, &nul, 1) != CVM_OK) {
-                cvm_wr_free(&s.w);
+            if (cvm_wr_bytes(&w, &nul, 1) != CVM_OK) {
+                cvm_wr_free(&w);
                 return cvm_err_set(err, CVM_E_NOMEM, url, "body", CVM_NO_OFFSET, "out of memory");
             }
             size_t n;
-            *body = cvm_wr_take(&s.w, &n);
+            *body = cvm_wr_take(&w, &n);
             *len = n - 1;
             return CVM_OK;
         }
-        if (s.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
-            snprintf(last, sizeof last, "response larger than %zu bytes", d.max_body);
+        if (hc == CVM_HTTP_TOO_BIG) {
             retry = 0;
-        } else if (cc != CURLE_OK) {
-            snprintf(last, sizeof last, "%s%s%s", curl_easy_strerror(cc), ebuf[0] ? ": " : "", ebuf);
-        } else {
+        } else if (hc == CVM_HTTP_DONE) {
             snprintf(last, sizeof last, "HTTP status %ld", status);
             retry = status >= 500 || status == 429 || status == 408;
+        } else if (strstr(last, "needs libcurl4")) {
+            retry = 0;
         }
-        cvm_wr_free(&s.w);
+        cvm_wr_free(&w);
         if (d.log)
             fprintf(d.log, "cvm-collect: GET %s (attempt %d/%d): %s\n", url, attempt, d.attempts, last);
         if (!retry)

@@ -7,7 +7,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <curl/curl.h>
 #include <openssl/bio.h>
 #include <openssl/err.h>
 #include <openssl/rand.h>
@@ -17,6 +16,7 @@
 #include "binding.h"
 #include "bundle.h"
 #include "buf.h"
+#include "http.h"
 #include "status.h"
 
 #define TSA_MAX_REPLY (64u * 1024u)
@@ -103,72 +103,40 @@ out:
     return rc;
 }
 
-typedef struct body {
-    uint8_t *p;
-    size_t len;
-    bool over;
-} body;
-
-static size_t on_data(char *d, size_t sz, size_t n, void *u)
-{
-    body *b = u;
-    size_t k = sz * n;
-    if (b->len + k > TSA_MAX_REPLY) {
-        b->over = true;
-        return 0;
-    }
-    uint8_t *np = realloc(b->p, b->len + k + 1);
-    if (!np)
-        return 0;
-    memcpy(np + b->len, d, k);
-    b->p = np;
-    b->len += k;
-    return k;
-}
-
 static int post(const char *url, const uint8_t *q, size_t qlen, long timeout_ms, uint8_t **out, size_t *out_len,
                 cvm_err *err)
 {
-    static bool inited;
-    if (!inited && curl_global_init(CURL_GLOBAL_DEFAULT) != CURLE_OK)
-        return cvm_err_set(err, CVM_E_IO, url, "curl", CVM_NO_OFFSET, "libcurl init failed");
-    inited = true;
-    CURL *h = curl_easy_init();
-    if (!h)
-        return cvm_err_set(err, CVM_E_NOMEM, url, "curl", CVM_NO_OFFSET, "libcurl init failed");
-    body b = {0};
-    struct curl_slist *hd = curl_slist_append(NULL, "Content-Type: application/timestamp-query");
-    hd = hd ? curl_slist_append(hd, "Accept: application/timestamp-reply") : NULL;
-    curl_easy_setopt(h, CURLOPT_URL, url);
-    curl_easy_setopt(h, CURLOPT_HTTPHEADER, hd);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDS, (const char *)q);
-    curl_easy_setopt(h, CURLOPT_POSTFIELDSIZE, (long)qlen);
-    curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_data);
-    curl_easy_setopt(h, CURLOPT_WRITEDATA, &b);
-    curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
-    curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms < 10000 ? timeout_ms : 10000L);
-    curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(h, CURLOPT_PROTOCOLS_STR, "http,https");
-    CURLcode cc = curl_easy_perform(h);
+    /* many TSAs are plain http:// (the token is signed; transport security
+     * adds nothing): those go through the in-process client */
+    static const char *const hd[] = {"Content-Type: application/timestamp-query",
+                                     "Accept: application/timestamp-reply", NULL};
+    cvm_http_req rq = {.method = "POST",
+                       .url = url,
+                       .headers = hd,
+                       .body = q,
+                       .body_len = qlen,
+                       .connect_timeout_ms = timeout_ms < 10000 ? timeout_ms : 10000L,
+                       .total_timeout_ms = timeout_ms,
+                       .max_body = TSA_MAX_REPLY};
+    cvm_wr w;
+    cvm_wr_init(&w);
     long code = 0;
-    curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-    curl_slist_free_all(hd);
-    curl_easy_cleanup(h);
+    char msg[300] = "";
+    int hc = cvm_http_do(&rq, &code, &w, msg, sizeof msg);
     int rc = CVM_OK;
-    if (b.over)
+    if (hc == CVM_HTTP_TOO_BIG)
         rc = cvm_err_set(err, CVM_E_LIMIT, url, "reply", CVM_NO_OFFSET, "the reply exceeds %u bytes", TSA_MAX_REPLY);
-    else if (cc != CURLE_OK)
-        rc = cvm_err_set(err, CVM_E_IO, url, "POST", CVM_NO_OFFSET, "%s", curl_easy_strerror(cc));
+    else if (hc != CVM_HTTP_DONE)
+        rc = cvm_err_set(err, CVM_E_IO, url, "POST", CVM_NO_OFFSET, "%s", msg);
     else if (code != 200)
         rc = cvm_err_set(err, CVM_E_IO, url, "POST", CVM_NO_OFFSET, "HTTP status %ld", code);
-    else if (!b.len)
+    else if (!w.len)
         rc = cvm_err_set(err, CVM_E_VALUE, url, "reply", CVM_NO_OFFSET, "empty reply");
     if (rc) {
-        free(b.p);
+        cvm_wr_free(&w);
         return rc;
     }
-    *out = b.p;
-    *out_len = b.len;
+    *out = cvm_wr_take(&w, out_len);
     return CVM_OK;
 }
 

@@ -11,7 +11,7 @@
 #
 # Components -> packages (cpack -G DEB):
 #   verify  -> cvm-verify          libssl3 libarchive13 libjansson4 libtss2-mu0
-#   collect -> cvm-collect         + ESAPI, TCTI loader + device TCTI, RC, libcurl4
+#   collect -> cvm-collect         + ESAPI, TCTI loader + device TCTI, RC, libcurl4 (dlopen'd for https)
 #   dev     -> libcvmevidence-dev  the static library, headers, cvm-evidence.pc
 include(GNUInstallDirs)
 

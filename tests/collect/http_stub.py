@@ -2,7 +2,11 @@
 """Tiny HTTP stub for the collect tests: IMDS THIM and AMD KDS.
 usage: http_stub.py PORTFILE [THIM_JSON [VCEK_DER CHAIN_PEM]]
 The first path segment picks the behaviour: /ok, /e500, /garbage, /big,
-/slow, /nohdr-ok (no Metadata header required). Writes the bound port to
+/slow, /nohdr-ok (no Metadata header required), and raw answers that test
+the client's HTTP parsing: /chunked (the THIM JSON chunked, with a chunk
+extension and a trailer), /badstatus, /bighead (20 KiB of headers), /short
+(closes 10 bytes into a 100-byte body), /lf (bare-LF line ends), /badchunk
+(closes inside a chunk), /bigchunked (a 200 KB chunked body). Writes the bound port to
 PORTFILE; GET /hits/<mode> returns how many requests <mode> received, GET
 /paths the paths of all other requests, one a line."""
 import http.server, sys, time, collections
@@ -13,6 +17,23 @@ files = sys.argv[2:]
 
 def load(i):
     return open(files[i], 'rb').read() if len(files) > i else b'{}'
+
+def chunked(body):
+    a, b = body[:5], body[5:]
+    return (b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n'
+            + b'%x;ext=1\r\n' % len(a) + a + b'\r\n' + b'%X\r\n' % len(b) + b + b'\r\n'
+            + b'0\r\nX-Trailer: t\r\n\r\n')
+
+RAW = {
+    'chunked': chunked,
+    'badstatus': lambda b: b'HTTP/1.1 2OO OK\r\nContent-Length: 2\r\n\r\n{}',
+    'bighead': lambda b: b'HTTP/1.1 200 OK\r\n' + b'X-Pad: ' + b'a' * 20000 + b'\r\nContent-Length: 2\r\n\r\n{}',
+    'short': lambda b: b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789',
+    'lf': lambda b: b'HTTP/1.1 200 OK\nContent-Length: 2\n\n{}',
+    'badchunk': lambda b: b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123',
+    'bigchunked': lambda b: (b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
+                             + (b'1000\r\n' + b' ' * 4096 + b'\r\n') * 50 + b'0\r\n\r\n'),
+}
 
 class H(http.server.BaseHTTPRequestHandler):
     def log_message(self, *a):
@@ -51,6 +72,11 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(200, b'\x00\x01<html>not json')
         if mode == 'big':
             return self.send(200, b'{' + b' ' * 200000 + b'}')
+        if mode in RAW:
+            self.close_connection = True
+            self.wfile.write(RAW[mode](load(0)))
+            self.wfile.flush()
+            return
         if mode == 'slow':
             time.sleep(4)
             return self.send(200, load(0))

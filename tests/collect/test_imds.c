@@ -155,6 +155,119 @@ static void t_header_required(void **state)
     assert_non_null(strstr(err.msg, "HTTP status 400"));
 }
 
+/* GET the THIM path of `mode` once; returns the rc, err filled */
+static int thim_once(const char *mode, uint8_t **b, size_t *n, cvm_err *err)
+{
+    char base[200];
+    snprintf(base, sizeof base, "%s/%s", g_base, mode);
+    cvm_err_clear(err);
+    cvm_http_opts o = {.attempts = 1};
+    return cvm_imds_thim(base, &o, b, n, err);
+}
+
+static void t_chunked(void **state)
+{
+    (void)state;
+    uint8_t *b = NULL;
+    size_t n = 0;
+    cvm_err err;
+    /* two chunks (lower- and upper-case hex sizes, an extension) + trailer */
+    assert_int_equal(thim_once("chunked", &b, &n, &err), CVM_OK);
+    const char *want = "{\"vcekCert\":\"x\",\"certificateChain\":\"y\",\"tcbm\":\"7308000000000003\"}";
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(b, want, n);
+    assert_int_equal(b[n], 0);
+    free(b);
+}
+
+static void t_bigchunked_aborts(void **state)
+{
+    (void)state;
+    uint8_t *b = NULL;
+    size_t n = 0;
+    cvm_err err;
+    assert_int_not_equal(thim_once("bigchunked", &b, &n, &err), CVM_OK);
+    assert_null(b);
+    assert_non_null(strstr(err.msg, "larger than 65536"));
+}
+
+static void t_malformed(void **state)
+{
+    (void)state;
+    static const struct {
+        const char *mode, *msg;
+    } cases[] = {
+        {"badstatus", "malformed HTTP status line \"HTTP/1.1 2OO OK\""},
+        {"bighead", "exceeds 16384 bytes"},
+        {"short", "closed the connection 90 bytes short of the body"},
+        {"lf", "bare LF"},
+        {"badchunk", "closed the connection 12 bytes short"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        uint8_t *b = NULL;
+        size_t n = 0;
+        cvm_err err;
+        assert_int_not_equal(thim_once(cases[i].mode, &b, &n, &err), CVM_OK);
+        assert_null(b);
+        if (!strstr(err.msg, cases[i].msg))
+            fail_msg("%s: \"%s\" lacks \"%s\"", cases[i].mode, err.msg, cases[i].msg);
+        assert_non_null(strstr(err.what, cases[i].mode));
+    }
+}
+
+static void t_bad_urls(void **state)
+{
+    (void)state;
+    static const char *const urls[] = {"ftp://127.0.0.1/x", "http://127.0.0.1:99999/x", "http://u@127.0.0.1/x",
+                                       "http://[::1/x", "http:///x", "http://127.0.0.1:/x"};
+    for (size_t i = 0; i < sizeof urls / sizeof urls[0]; i++) {
+        uint8_t *b = NULL;
+        size_t n = 0;
+        cvm_err err;
+        cvm_err_clear(&err);
+        cvm_http_opts o = {.attempts = 1};
+        assert_int_not_equal(cvm_http_get(urls[i], NULL, &o, &b, &n, &err), CVM_OK);
+        assert_null(b);
+        assert_string_equal(err.what, urls[i]);
+    }
+}
+
+static void t_https_via_dlopened_curl(void **state)
+{
+    (void)state;
+    /* TLS to the plain-HTTP stub: libcurl is loaded and fails the handshake */
+    char url[256];
+    snprintf(url, sizeof url, "https://127.0.0.1:%s/ok/x", strrchr(g_base, ':') + 1);
+    uint8_t *b = NULL;
+    size_t n = 0;
+    cvm_err err;
+    cvm_err_clear(&err);
+    cvm_http_opts o = {.attempts = 1};
+    assert_int_not_equal(cvm_http_get(url, NULL, &o, &b, &n, &err), CVM_OK);
+    assert_null(b);
+    assert_null(strstr(err.msg, "libcurl4"));
+    assert_non_null(strstr(err.msg, "SSL"));
+
+    /* without libcurl4: one attempt, and the message says what to install */
+    setenv("CVM_COLLECT_TEST_NO_LIBCURL", "1", 1);
+    cvm_err_clear(&err);
+    o.attempts = 3;
+    FILE *log = tmpfile();
+    assert_non_null(log);
+    o.log = log;
+    int rc = cvm_http_get(url, NULL, &o, &b, &n, &err);
+    unsetenv("CVM_COLLECT_TEST_NO_LIBCURL");
+    assert_int_not_equal(rc, CVM_OK);
+    assert_non_null(strstr(err.msg, "--kds needs libcurl4 (apt-get install libcurl4)"));
+    rewind(log);
+    char line[512];
+    int lines = 0;
+    while (fgets(line, sizeof line, log))
+        lines++;
+    fclose(log);
+    assert_int_equal(lines, 1);
+}
+
 static void t_kds(void **state)
 {
     (void)state;
@@ -201,6 +314,11 @@ int main(void)
         cmocka_unit_test(t_slow_times_out),
         cmocka_unit_test(t_unreachable),
         cmocka_unit_test(t_header_required),
+        cmocka_unit_test(t_chunked),
+        cmocka_unit_test(t_bigchunked_aborts),
+        cmocka_unit_test(t_malformed),
+        cmocka_unit_test(t_bad_urls),
+        cmocka_unit_test(t_https_via_dlopened_curl),
         cmocka_unit_test(t_kds),
     };
     return cmocka_run_group_tests(tests, group_setup, group_teardown);

@@ -28,6 +28,8 @@ V=$(ls "$D"/pkg/cvm-verify_*.deb); C=$(ls "$D"/pkg/cvm-collect_*.deb); L=$(ls "$
 
 [ "$(dpkg-deb -f "$V" Depends)" = "libssl3 (>= 3.0.0), libarchive13 (>= 3.6.2), libjansson4 (>= 2.14), libtss2-mu0 (>= 3.2.1)" ] \
   && ok || bad "cvm-verify Depends: $(dpkg-deb -f "$V" Depends)"
+# libcurl4 stays in Depends although cvm-collect does not link it: it is
+# dlopen'd for https:// (--kds, https TSAs) only (collect/curl_dl.c)
 dpkg-deb -f "$C" Depends | grep -q 'libcurl4' && ok || bad "cvm-collect Depends: $(dpkg-deb -f "$C" Depends)"
 dpkg-deb -f "$V" Depends | grep -q 'curl\|esys\|tcti' && bad "cvm-verify must not depend on network/TPM code" || ok
 
@@ -54,6 +56,7 @@ needs_ok() {
 }
 needs_ok "$R/usr/bin/cvm-verify" "$(dpkg-deb -f "$V" Depends)" && ok || bad "cvm-verify DT_NEEDED vs Depends"
 needs_ok "$R/usr/bin/cvm-collect" "$(dpkg-deb -f "$C" Depends)" && ok || bad "cvm-collect DT_NEEDED vs Depends"
+objdump -p "$R/usr/bin/cvm-collect" | grep -q 'NEEDED.*libcurl' && bad "cvm-collect must dlopen libcurl, not link it" || ok
 readelf -d "$R/usr/bin/cvm-verify" | grep -q 'RPATH\|RUNPATH' && bad "installed cvm-verify has an RPATH" || ok
 
 env -u LD_LIBRARY_PATH "$R/usr/bin/cvm-verify" --version >"$D/ver" && grep -q '^cvm-verify ' "$D/ver" && grep -q OpenSSL "$D/ver" \
