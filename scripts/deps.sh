@@ -2,6 +2,9 @@
 # Installs every Debian (bookworm) package the build, the demo and the tests
 # need. Idempotent; run as root.
 set -euo pipefail
+# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
+# and the pipeline "fails" at random. qgrep reads to the end.
+qgrep() { grep "$@" >/dev/null; }
 # build: compiler, CMake, the libraries; tests: swtpm + tpm2-tools (the fake
 # vTPM and interop), python3 + python3-cryptography (the fake CVM), openssl,
 # bsdtar/tar/gzip (tar interop), curl (IMDS checks), util-linux (setpriv,
@@ -16,7 +19,7 @@ PKGS=(build-essential cmake pkg-config libssl-dev openssl libarchive-dev libarch
       valgrind jq bc)
 missing=()
 for p in "${PKGS[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | qgrep "install ok installed" || missing+=("$p")
 done
 if ((${#missing[@]})); then
   SUDO=""; [ "$(id -u)" -eq 0 ] || SUDO="sudo"

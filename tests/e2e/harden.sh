@@ -10,6 +10,9 @@
 #  4. the tamper sweep over every member of this bundle (the in-process C
 #     test tests/verify/test_tamper_sweep.c, given this bundle).
 set -uo pipefail
+# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
+# and the pipeline "fails" at random. qgrep reads to the end.
+qgrep() { grep "$@" >/dev/null; }
 
 SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BLD=${CVM_BUILD_DIR:-$SRC/build}
@@ -45,7 +48,7 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 # covers whatever remains. `syscall` is imported for the sandbox self-test
 # only (checked: sandbox.c.o is the only object that references it).
 ASAN=0
-if readelf -d "$VERIFY" | grep -qE 'libasan|libubsan'; then ASAN=1; fi
+if readelf -d "$VERIFY" | qgrep -E 'libasan|libubsan'; then ASAN=1; fi
 NEEDED=$(readelf -d "$VERIFY" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 ALLOWED="libarchive.so.13 libc.so.6 libcrypto.so.3 libjansson.so.4 libtss2-mu.so.0 libpthread.so.0 libm.so.6"
 # the sanitizer runtimes of the ASan+UBSan test build
@@ -61,7 +64,7 @@ check "cvm-verify imports no socket/resolver/HTTP/TCTI/ESYS function ($(wc -l <"
     bash -c "! grep -E '$NET_SYMS' '$D/imports'"
 if [ -d "$BLD/verify/CMakeFiles/cvmverify.dir" ]; then
     users=$(for o in "$BLD"/verify/CMakeFiles/cvmverify.dir/*.o "$BLD"/format/CMakeFiles/cvmformat.dir/*.o \
-        "$BLD"/verify/CMakeFiles/cvm-verify.dir/*.o; do nm -u "$o" 2>/dev/null | grep -qw syscall && basename "$o"; done)
+        "$BLD"/verify/CMakeFiles/cvm-verify.dir/*.o; do nm -u "$o" 2>/dev/null | qgrep -w syscall && basename "$o"; done)
     check "only sandbox.c.o references syscall() ($users)" test "$users" = "sandbox.c.o"
 fi
 

@@ -7,6 +7,9 @@
 # bound measured with GNU time (skipped under ASan, whose shadow memory makes
 # RSS meaningless).
 set -uo pipefail
+# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
+# and the pipeline "fails" at random. qgrep reads to the end.
+qgrep() { grep "$@" >/dev/null; }
 
 SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
 BLD=${CVM_BUILD_DIR:-$SRC/build}
@@ -26,7 +29,7 @@ python3 "$SRC/tests/e2e/hostile_tars.py" "$D/out" || { echo "FAIL - generator"; 
 RSS_OK=1
 if ! [ -x /usr/bin/time ]; then
     RSS_OK=0; echo "skip - RSS bounds: GNU time (Debian package time) not installed"
-elif ldd "$VERIFY" | grep -q libasan || nm "$VERIFY" 2>/dev/null | grep -q __asan_init; then
+elif ldd "$VERIFY" | qgrep libasan || nm "$VERIFY" 2>/dev/null | qgrep __asan_init; then
     RSS_OK=0; echo "skip - RSS bounds: ASan build"
 fi
 
@@ -52,7 +55,7 @@ print(t["status"], "|", ",".join(others) or "-", "|", t["reason"])' "$D/o.json" 
     ok=1
     [ $rc -eq 2 ] || ok=0
     case "$reason" in "fail | - | "*) ;; *) ok=0 ;; esac
-    echo "$reason" | grep -qiE -- "$want" || ok=0
+    echo "$reason" | qgrep -iE -- "$want" || ok=0
     [ -z "$written" ] || ok=0
     if [ $RSS_OK = 1 ] && [ "$rss" -gt "$bound" ]; then ok=0; fi
     msg="$name: exit $rc, RSS ${rss} KiB (≤ $bound), ${reason#fail | - | }"

@@ -8,6 +8,9 @@
 # pages, no fake-cvm), --version, and a program built against the installed
 # static library through pkg-config.
 set -euo pipefail
+# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
+# and the pipeline "fails" at random. qgrep reads to the end.
+qgrep() { grep "$@" >/dev/null; }
 BLD=${CVM_BUILD_DIR:?}
 SRC=${CVM_SOURCE_DIR:?}
 FAKE="$SRC/testdata/fake-cvm/fake-cvm"
@@ -30,8 +33,8 @@ V=$(ls "$D"/pkg/cvm-verify_*.deb); C=$(ls "$D"/pkg/cvm-collect_*.deb); L=$(ls "$
   && ok || bad "cvm-verify Depends: $(dpkg-deb -f "$V" Depends)"
 # libcurl4 stays in Depends although cvm-collect does not link it: it is
 # dlopen'd for https:// (--kds, https TSAs) only (collect/curl_dl.c)
-dpkg-deb -f "$C" Depends | grep -q 'libcurl4' && ok || bad "cvm-collect Depends: $(dpkg-deb -f "$C" Depends)"
-dpkg-deb -f "$V" Depends | grep -q 'curl\|esys\|tcti' && bad "cvm-verify must not depend on network/TPM code" || ok
+dpkg-deb -f "$C" Depends | qgrep 'libcurl4' && ok || bad "cvm-collect Depends: $(dpkg-deb -f "$C" Depends)"
+dpkg-deb -f "$V" Depends | qgrep 'curl\|esys\|tcti' && bad "cvm-verify must not depend on network/TPM code" || ok
 
 R=$D/root
 for p in "$V" "$C" "$L"; do dpkg -x "$p" "$R"; done
@@ -39,10 +42,10 @@ dpkg-deb -c "$V" | awk '{print $6}' >"$D/v.list"
 for f in ./usr/bin/cvm-verify ./usr/share/man/man1/cvm-verify.1 ./usr/share/man/man5/cvm-evidence-bundle.5; do
   grep -qx "$f" "$D/v.list" && ok || bad "cvm-verify.deb lacks $f"
 done
-dpkg-deb -c "$C" | awk '{print $6}' | grep -qx ./usr/share/man/man1/cvm-collect.1 && ok || bad "cvm-collect.deb lacks its man page"
-cat "$D/v.list" <(dpkg-deb -c "$C" | awk '{print $6}') <(dpkg-deb -c "$L" | awk '{print $6}') | grep -qi 'fake' \
+dpkg-deb -c "$C" | awk '{print $6}' | qgrep -x ./usr/share/man/man1/cvm-collect.1 && ok || bad "cvm-collect.deb lacks its man page"
+cat "$D/v.list" <(dpkg-deb -c "$C" | awk '{print $6}') <(dpkg-deb -c "$L" | awk '{print $6}') | qgrep -i 'fake' \
   && bad "fake-cvm must not be packaged" || ok
-dpkg-deb -c "$L" | awk '{print $6}' | grep -q '/include/cvm-evidence/bundle.h$' && ok || bad "dev package lacks headers"
+dpkg-deb -c "$L" | awk '{print $6}' | qgrep '/include/cvm-evidence/bundle.h$' && ok || bad "dev package lacks headers"
 
 # every DT_NEEDED library comes from a package the .deb depends on
 needs_ok() {
@@ -51,13 +54,13 @@ needs_ok() {
     case $lib in libc.so.*|ld-linux*|libm.so.*) continue;; esac
     if [ "$sanitized" = 1 ]; then case $lib in libasan*|libubsan*|libstdc++*|libgcc_s*) continue;; esac; fi
     pkg=$(dpkg -S "*/$lib" 2>/dev/null | head -1 | cut -d: -f1)
-    echo "$deps" | grep -q "\b$pkg\b" || { echo "  $lib (package ${pkg:-?}) not in Depends"; return 1; }
+    echo "$deps" | qgrep "\b$pkg\b" || { echo "  $lib (package ${pkg:-?}) not in Depends"; return 1; }
   done
 }
 needs_ok "$R/usr/bin/cvm-verify" "$(dpkg-deb -f "$V" Depends)" && ok || bad "cvm-verify DT_NEEDED vs Depends"
 needs_ok "$R/usr/bin/cvm-collect" "$(dpkg-deb -f "$C" Depends)" && ok || bad "cvm-collect DT_NEEDED vs Depends"
-objdump -p "$R/usr/bin/cvm-collect" | grep -q 'NEEDED.*libcurl' && bad "cvm-collect must dlopen libcurl, not link it" || ok
-readelf -d "$R/usr/bin/cvm-verify" | grep -q 'RPATH\|RUNPATH' && bad "installed cvm-verify has an RPATH" || ok
+objdump -p "$R/usr/bin/cvm-collect" | qgrep 'NEEDED.*libcurl' && bad "cvm-collect must dlopen libcurl, not link it" || ok
+readelf -d "$R/usr/bin/cvm-verify" | qgrep 'RPATH\|RUNPATH' && bad "installed cvm-verify has an RPATH" || ok
 
 env -u LD_LIBRARY_PATH "$R/usr/bin/cvm-verify" --version >"$D/ver" && grep -q '^cvm-verify ' "$D/ver" && grep -q OpenSSL "$D/ver" \
   && grep -q libarchive "$D/ver" && grep -q jansson "$D/ver" && ok || bad "cvm-verify --version: $(cat "$D/ver")"

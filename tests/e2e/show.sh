@@ -3,6 +3,9 @@
 # names the kind correctly, and rejects malformed input with exit 2 and a
 # message naming the field and offset (never a crash: run under ASan in CI).
 set -euo pipefail
+# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
+# and the pipeline "fails" at random. qgrep reads to the end.
+qgrep() { grep "$@" >/dev/null; }
 BIN="${CVM_SHOW_BIN:-${CVM_BUILD_DIR:?}/verify/cvm-verify}"
 V="${CVM_VECTORS:-}"
 T=$(mktemp -d /tmp/cvm-show.XXXXXX)
@@ -15,7 +18,7 @@ expect_kind() { # file, substring of the kind line
   local out rc=0
   out=$("$BIN" show "$1" 2>"$T/err") || rc=$?
   if [ $rc -ne 0 ]; then bad "$1: exit $rc: $(cat "$T/err")"; return; fi
-  if ! head -1 <<<"$out" | grep -qF -- "$2"; then bad "$1: kind '$(head -1 <<<"$out")' lacks '$2'"; return; fi
+  if ! head -1 <<<"$out" | qgrep -F -- "$2"; then bad "$1: kind '$(head -1 <<<"$out")' lacks '$2'"; return; fi
   ok
 }
 expect_reject() { # file, substring the error must contain
