@@ -7,6 +7,7 @@
  * The DER inside each block (or the bare DER file) goes to d2i_X509, whose
  * end pointer must land exactly on the end of the block. */
 #include "amdcert.h"
+#include "jsonutil.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -723,18 +724,6 @@ const char *cvm_amd_ext_product_family(const cvm_amd_ext *e)
     return NULL;
 }
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 1);
-    json_t *j;
-    if (!s)
-        return NULL;
-    cvm_hex(p, n, s);
-    j = json_string(s);
-    free(s);
-    return j;
-}
-
 json_t *cvm_amd_ext_to_json(const cvm_amd_ext *e)
 {
     json_t *o = json_object();
@@ -762,7 +751,7 @@ json_t *cvm_amd_ext_to_json(const cvm_amd_ext *e)
     if (e->has_fmc_spl)
         json_object_set_new(o, "fmcSPL", json_integer(e->fmc_spl));
     if (e->has_hwid) {
-        json_object_set_new(o, "hwID", hexj(e->hwid, e->hwid_len));
+        json_object_set_new(o, "hwID", cvm_hex_json(e->hwid, e->hwid_len));
         if (e->hwid_was_wrapped)
             json_object_set_new(o, "hwID_octet_string_wrapped", json_true());
     }
@@ -971,9 +960,9 @@ json_t *cvm_cert_to_json(X509 *x)
     json_object_set_new(j, "signature_algorithm", sigalg_json(x));
     json_object_set_new(j, "public_key", pubkey_json(x));
     if (cvm_cert_spki_sha256(x, h) == CVM_OK)
-        json_object_set_new(j, "spki_sha256", hexj(h, 32));
+        json_object_set_new(j, "spki_sha256", cvm_hex_json(h, 32));
     if (cvm_cert_sha256(x, h) == CVM_OK)
-        json_object_set_new(j, "cert_sha256", hexj(h, 32));
+        json_object_set_new(j, "cert_sha256", cvm_hex_json(h, 32));
     json_object_set_new(j, "role", json_string(cvm_cert_role_name(cvm_cert_role_of(x))));
     cvm_err_clear(&err);
     if (cvm_amdcert_ext_parse(x, "certificate", &e, &err) != CVM_OK) {

@@ -1,6 +1,7 @@
 /* TCG Canonical Event Log, TLV encoding. See cel.h and
  * /work/shared/spec/formats.md §7.2. */
 #include "cel.h"
+#include "jsonutil.h"
 
 #include <stdarg.h>
 #include <stdio.h>
@@ -389,17 +390,6 @@ int cvm_cel_replay(const cvm_cel *cel, uint16_t alg, uint32_t pcr, const uint8_t
 
 /* ---- CEL-JSON ---- */
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *h = malloc(2 * n + 1);
-    if (!h)
-        return NULL;
-    cvm_hex(p, n, h);
-    json_t *j = json_string(h);
-    free(h);
-    return j;
-}
-
 static bool printable(const uint8_t *p, size_t n)
 {
     for (size_t i = 0; i < n; i++)
@@ -456,7 +446,7 @@ static json_t *decode_mgmt_entry(uint8_t t, cvm_rd *v)
         break;
     default:
         json_object_set_new(o, "type", json_integer(t));
-        json_object_set_new(o, "data", hex_json(v->p, v->len));
+        json_object_set_new(o, "data", cvm_hex_json(v->p, v->len));
         break;
     }
     return o;
@@ -509,7 +499,7 @@ static json_t *decode_content(const cvm_cel_record *rec)
             else if (!is_ima && t >= 2 && t <= 4 && nested_uint(&v, 8, &x))
                 val = json_integer((json_int_t)x);
             else
-                val = hex_json(v.p, v.len);
+                val = cvm_hex_json(v.p, v.len);
             json_object_set_new(o, k, val);
         }
         return o;
@@ -520,12 +510,12 @@ static json_t *decode_content(const cvm_cel_record *rec)
                 const char *nm = cvm_eventlog_type_name((uint32_t)x);
                 json_object_set_new(o, "event_type", nm ? json_string(nm) : json_integer((json_int_t)x));
             } else if (t == 1) {
-                json_object_set_new(o, "event_data", hex_json(v.p, v.len));
+                json_object_set_new(o, "event_data", cvm_hex_json(v.p, v.len));
             }
         }
         return o;
     }
-    json_object_set_new(o, "raw", hex_json(rec->content, rec->content_len));
+    json_object_set_new(o, "raw", cvm_hex_json(rec->content, rec->content_len));
     return o;
 }
 
@@ -552,7 +542,7 @@ json_t *cvm_cel_to_json(const cvm_cel *cel)
                 bad |= json_object_set_new(d, "hashAlg",
                                            json_string(cvm_eventlog_alg_name(rec->digests[j].alg_id)));
                 bad |= json_object_set_new(d, "digest",
-                                           hex_json(rec->digests[j].digest, rec->digests[j].size));
+                                           cvm_hex_json(rec->digests[j].digest, rec->digests[j].size));
             }
         }
         bad |= json_object_set_new(o, "digests", dg);

@@ -1,6 +1,7 @@
 /* TCG PC Client crypto-agile event log. See eventlog.h and
  * /work/shared/spec/formats.md §7.1. */
 #include "eventlog.h"
+#include "jsonutil.h"
 
 #include <stdarg.h>
 #include <stdbool.h>
@@ -437,17 +438,6 @@ int cvm_eventlog_replay(const cvm_eventlog *log, uint16_t alg, uint8_t pcrs[24][
 
 /* ---- JSON view ---- */
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *h = malloc(2 * n + 1);
-    if (!h)
-        return NULL;
-    cvm_hex(p, n, h);
-    json_t *j = json_string(h);
-    free(h);
-    return j;
-}
-
 /* Printable ASCII (with trailing NULs trimmed), or false. */
 static bool ascii_text(const uint8_t *p, size_t n, char *out, size_t cap)
 {
@@ -552,7 +542,7 @@ json_t *cvm_eventlog_to_json(const cvm_eventlog *log, size_t max_events)
         bad |= set_new(sid, "spec_version_minor", json_integer(log->spec_version_minor));
         bad |= set_new(sid, "spec_errata", json_integer(log->spec_errata));
         bad |= set_new(sid, "uintn_size", json_integer(log->uintn_size));
-        bad |= set_new(sid, "vendor_info", hex_json(log->vendor_info, log->vendor_info_size));
+        bad |= set_new(sid, "vendor_info", cvm_hex_json(log->vendor_info, log->vendor_info_size));
         for (size_t i = 0; i < log->n_algs; i++) {
             json_t *a = json_object();
             const char *nm = cvm_eventlog_alg_name(log->algs[i].alg_id);
@@ -587,7 +577,7 @@ json_t *cvm_eventlog_to_json(const cvm_eventlog *log, size_t max_events)
                 snprintf(k, sizeof k, "0x%04x", ev->digests[j].alg_id);
                 nm = k;
             }
-            bad |= set_new(dg, nm, hex_json(ev->digests[j].digest, ev->digests[j].size));
+            bad |= set_new(dg, nm, cvm_hex_json(ev->digests[j].digest, ev->digests[j].size));
         }
         bad |= set_new(e, "digests", dg);
         bad |= set_new(e, "event_size", json_integer(ev->event_size));
@@ -620,7 +610,7 @@ json_t *cvm_eventlog_to_json(const cvm_eventlog *log, size_t max_events)
             for (uint32_t p = 0; !bad && p < CVM_EVENTLOG_NUM_PCRS; p++) {
                 char k[4];
                 snprintf(k, sizeof k, "%u", p);
-                bad |= set_new(bank, k, hex_json(v[p], log->algs[i].digest_size));
+                bad |= set_new(bank, k, cvm_hex_json(v[p], log->algs[i].digest_size));
                 if (mask & (1u << p))
                     bad |= json_array_append_new(cl, json_integer(p));
             }

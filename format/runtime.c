@@ -1,4 +1,5 @@
 #include "runtime.h"
+#include "jsonutil.h"
 
 #include <stdio.h>
 #include <stdlib.h>
@@ -326,17 +327,6 @@ const cvm_jwk *cvm_runtime_find_key(const cvm_runtime *rt, const char *kid)
     return NULL;
 }
 
-static json_t *hex_alloc(const uint8_t *p, size_t n)
-{
-    char *s = malloc(2 * n + 1);
-    if (!s)
-        return NULL;
-    cvm_hex(p, n, s);
-    json_t *j = json_string(s);
-    free(s);
-    return j;
-}
-
 static size_t bit_len(const uint8_t *p, size_t n)
 {
     size_t i = 0;
@@ -369,7 +359,7 @@ json_t *cvm_runtime_to_json(const cvm_runtime *rt)
         if (k->key_ops)
             json_object_set(kj, "key_ops", k->key_ops);
         if (k->n) {
-            json_object_set_new(kj, "n", hex_alloc(k->n, k->n_len));
+            json_object_set_new(kj, "n", cvm_hex_json(k->n, k->n_len));
             json_object_set_new(kj, "n_bits", json_integer((json_int_t)bit_len(k->n, k->n_len)));
         }
         if (k->e) {
@@ -382,7 +372,7 @@ json_t *cvm_runtime_to_json(const cvm_runtime *rt)
                     e = e << 8 | k->e[j];
                 json_object_set_new(kj, "e", json_integer((json_int_t)e));
             } else {
-                json_object_set_new(kj, "e", hex_alloc(k->e, k->e_len));
+                json_object_set_new(kj, "e", cvm_hex_json(k->e, k->e_len));
             }
         }
         json_array_append_new(ks, kj);
@@ -406,7 +396,7 @@ json_t *cvm_runtime_to_json(const cvm_runtime *rt)
         json_object_set_new(o, "vm-configuration", vc);
     }
     if (rt->has_user_data)
-        json_object_set_new(o, "user-data", hex_alloc(rt->user_data, sizeof(rt->user_data)));
+        json_object_set_new(o, "user-data", cvm_hex_json(rt->user_data, sizeof(rt->user_data)));
     if (rt->unknown && json_object_size(rt->unknown))
         json_object_set(o, "other", rt->unknown);
     return o;

@@ -1,4 +1,5 @@
 #include "snp.h"
+#include "jsonutil.h"
 
 #include <stdio.h>
 #include <string.h>
@@ -349,15 +350,6 @@ enum cvm_product cvm_snp_product(const cvm_snp_report *rep)
 
 /* ---- JSON view ---- */
 
-static json_t *hexj(const uint8_t *p, size_t n)
-{
-    char buf[2 * 72 + 1];
-    if (n > 72)
-        return NULL;
-    cvm_hex(p, n, buf);
-    return json_string(buf);
-}
-
 static json_t *u64hex(uint64_t v)
 {
     char buf[19];
@@ -416,8 +408,8 @@ json_t *cvm_snp_to_json(const cvm_snp_report *rep, enum cvm_product hint)
     json_object_set_new(pol, "reserved_bits", u64hex(pb->reserved_bits));
     json_object_set_new(o, "policy", pol);
 
-    json_object_set_new(o, "family_id", hexj(rep->family_id, 16));
-    json_object_set_new(o, "image_id", hexj(rep->image_id, 16));
+    json_object_set_new(o, "family_id", cvm_hex_json(rep->family_id, 16));
+    json_object_set_new(o, "image_id", cvm_hex_json(rep->image_id, 16));
     json_object_set_new(o, "vmpl", json_integer(rep->vmpl));
     json_object_set_new(o, "signature_algo", json_integer(rep->signature_algo));
     json_object_set_new(o, "current_tcb", tcb_json(rep->current_tcb, p));
@@ -445,13 +437,13 @@ json_t *cvm_snp_to_json(const cvm_snp_report *rep, enum cvm_product hint)
     json_object_set_new(ki, "reserved_bits", json_integer(rep->key.reserved_bits));
     json_object_set_new(o, "key_info", ki);
 
-    json_object_set_new(o, "report_data", hexj(rep->report_data, 64));
-    json_object_set_new(o, "measurement", hexj(rep->measurement, 48));
-    json_object_set_new(o, "host_data", hexj(rep->host_data, 32));
-    json_object_set_new(o, "id_key_digest", hexj(rep->id_key_digest, 48));
-    json_object_set_new(o, "author_key_digest", hexj(rep->author_key_digest, 48));
-    json_object_set_new(o, "report_id", hexj(rep->report_id, 32));
-    json_object_set_new(o, "report_id_ma", hexj(rep->report_id_ma, 32));
+    json_object_set_new(o, "report_data", cvm_hex_json(rep->report_data, 64));
+    json_object_set_new(o, "measurement", cvm_hex_json(rep->measurement, 48));
+    json_object_set_new(o, "host_data", cvm_hex_json(rep->host_data, 32));
+    json_object_set_new(o, "id_key_digest", cvm_hex_json(rep->id_key_digest, 48));
+    json_object_set_new(o, "author_key_digest", cvm_hex_json(rep->author_key_digest, 48));
+    json_object_set_new(o, "report_id", cvm_hex_json(rep->report_id, 32));
+    json_object_set_new(o, "report_id_ma", cvm_hex_json(rep->report_id_ma, 32));
     json_object_set_new(o, "reported_tcb", tcb_json(rep->reported_tcb, p));
     if (rep->has_cpuid) {
         json_t *c = json_object();
@@ -460,7 +452,7 @@ json_t *cvm_snp_to_json(const cvm_snp_report *rep, enum cvm_product hint)
         json_object_set_new(c, "stepping", json_integer(rep->cpuid_step));
         json_object_set_new(o, "cpuid", c);
     }
-    json_object_set_new(o, "chip_id", hexj(rep->chip_id, 64));
+    json_object_set_new(o, "chip_id", cvm_hex_json(rep->chip_id, 64));
     json_object_set_new(o, "committed_tcb", tcb_json(rep->committed_tcb, p));
     char fw[32];
     snprintf(fw, sizeof(fw), "%u.%u.%u", rep->current_major, rep->current_minor,
@@ -475,8 +467,8 @@ json_t *cvm_snp_to_json(const cvm_snp_report *rep, enum cvm_product hint)
         json_object_set_new(o, "current_mit_vector", u64hex(rep->current_mit_vector));
     }
     json_t *sig = json_object();
-    json_object_set_new(sig, "r_le", hexj(rep->signature_r, 72));
-    json_object_set_new(sig, "s_le", hexj(rep->signature_s, 72));
+    json_object_set_new(sig, "r_le", cvm_hex_json(rep->signature_r, 72));
+    json_object_set_new(sig, "s_le", cvm_hex_json(rep->signature_s, 72));
     json_object_set_new(o, "signature", sig);
 
     json_t *prod = json_object();

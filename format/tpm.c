@@ -1,6 +1,7 @@
 /* TPM 2.0 quote structures: our own bounded big-endian parsers (see tpm.h
  * for why not libtss2-mu). spec: formats.md §5, c-apis.md §4.7. */
 #include "tpm.h"
+#include "jsonutil.h"
 
 #include <ctype.h>
 #include <stdio.h>
@@ -453,17 +454,6 @@ int cvm_tpm_attest_parse(const uint8_t *buf, size_t len, const char *what,
     return CVM_OK;
 }
 
-static json_t *hex_json(const uint8_t *p, size_t n)
-{
-    char *h = malloc(2 * n + 1);
-    if (!h)
-        return NULL;
-    cvm_hex(p, n, h);
-    json_t *j = json_string(h);
-    free(h);
-    return j;
-}
-
 static json_t *hexnum_json(uint64_t v, int digits)
 {
     char b[32];
@@ -504,8 +494,8 @@ json_t *cvm_tpm_attest_to_json(const cvm_tpm_attest *a)
     json_object_set_new(o, "type", hexnum_json(a->type, 4));
     const char *tn = attest_type_name(a->type);
     json_object_set_new(o, "type_name", tn ? json_string(tn) : json_null());
-    json_object_set_new(o, "qualified_signer", hex_json(a->qualified_signer, a->qualified_signer_len));
-    json_object_set_new(o, "extra_data", hex_json(a->extra_data, a->extra_data_len));
+    json_object_set_new(o, "qualified_signer", cvm_hex_json(a->qualified_signer, a->qualified_signer_len));
+    json_object_set_new(o, "extra_data", cvm_hex_json(a->extra_data, a->extra_data_len));
     json_object_set_new(o, "clock", json_integer((json_int_t)(a->clock & INT64_MAX)));
     json_object_set_new(o, "reset_count", json_integer(a->reset_count));
     json_object_set_new(o, "restart_count", json_integer(a->restart_count));
@@ -514,7 +504,7 @@ json_t *cvm_tpm_attest_to_json(const cvm_tpm_attest *a)
     if (cvm_pcr_selection_to_string(&a->pcr_select, sel, sizeof(sel)) == CVM_OK)
         json_object_set_new(o, "pcr_selection", json_string(sel));
     json_object_set_new(o, "pcr_select", selection_json(&a->pcr_select));
-    json_object_set_new(o, "pcr_digest", hex_json(a->pcr_digest, a->pcr_digest_len));
+    json_object_set_new(o, "pcr_digest", cvm_hex_json(a->pcr_digest, a->pcr_digest_len));
     return o;
 }
 
@@ -866,11 +856,11 @@ json_t *cvm_tpm_signature_to_json(const cvm_tpm_signature *s)
     json_object_set_new(o, "sig_alg", alg_json(s->sig_alg));
     json_object_set_new(o, "hash_alg", alg_json(s->hash_alg));
     if (s->sig_alg == CVM_TPM_ALG_ECDSA) {
-        json_object_set_new(o, "r", hex_json(s->ecdsa_r, s->ecdsa_r_len));
-        json_object_set_new(o, "s", hex_json(s->ecdsa_s, s->ecdsa_s_len));
+        json_object_set_new(o, "r", cvm_hex_json(s->ecdsa_r, s->ecdsa_r_len));
+        json_object_set_new(o, "s", cvm_hex_json(s->ecdsa_s, s->ecdsa_s_len));
     } else {
         json_object_set_new(o, "size", json_integer(s->rsa_sig_len));
-        json_object_set_new(o, "signature", hex_json(s->rsa_sig, s->rsa_sig_len));
+        json_object_set_new(o, "signature", cvm_hex_json(s->rsa_sig, s->rsa_sig_len));
     }
     return o;
 }
@@ -1111,7 +1101,7 @@ json_t *cvm_tpm_public_to_json(const cvm_tpm_public *p)
     json_object_set_new(o, "attributes", attrs);
     if (p->object_attributes & ~known)
         json_object_set_new(o, "attributes_unknown", hexnum_json(p->object_attributes & ~known, 8));
-    json_object_set_new(o, "auth_policy", hex_json(p->auth_policy, p->auth_policy_len));
+    json_object_set_new(o, "auth_policy", cvm_hex_json(p->auth_policy, p->auth_policy_len));
     json_t *sym = json_object();
     json_object_set_new(sym, "algorithm", alg_json(p->sym_alg));
     if (p->sym_alg != CVM_TPM_ALG_NULL) {
@@ -1127,11 +1117,11 @@ json_t *cvm_tpm_public_to_json(const cvm_tpm_public *p)
         json_object_set_new(rsa, "key_bits", json_integer(p->rsa_key_bits));
         json_object_set_new(rsa, "exponent", json_integer(p->rsa_exponent));
         json_object_set_new(rsa, "exponent_raw", json_integer(p->rsa_exponent_raw));
-        json_object_set_new(rsa, "modulus", hex_json(p->rsa_modulus, p->rsa_modulus_len));
+        json_object_set_new(rsa, "modulus", cvm_hex_json(p->rsa_modulus, p->rsa_modulus_len));
         uint8_t fp[32];
         size_t fl = sizeof(fp);
         if (cvm_tpm_hash(CVM_TPM_ALG_SHA256, p->rsa_modulus, p->rsa_modulus_len, fp, &fl) == CVM_OK)
-            json_object_set_new(rsa, "modulus_sha256", hex_json(fp, fl));
+            json_object_set_new(rsa, "modulus_sha256", cvm_hex_json(fp, fl));
         json_object_set_new(o, "rsa", rsa);
     } else if (p->type == CVM_TPM_ALG_ECC) {
         json_t *ecc = json_object();
@@ -1141,13 +1131,13 @@ json_t *cvm_tpm_public_to_json(const cvm_tpm_public *p)
                                                                        : NULL;
         json_object_set_new(ecc, "curve", curve ? json_string(curve) : hexnum_json(p->ecc_curve_id, 4));
         json_object_set_new(ecc, "kdf", alg_json(p->ecc_kdf));
-        json_object_set_new(ecc, "x", hex_json(p->ecc_x, p->ecc_x_len));
-        json_object_set_new(ecc, "y", hex_json(p->ecc_y, p->ecc_y_len));
+        json_object_set_new(ecc, "x", cvm_hex_json(p->ecc_x, p->ecc_x_len));
+        json_object_set_new(ecc, "y", cvm_hex_json(p->ecc_y, p->ecc_y_len));
         json_object_set_new(o, "ecc", ecc);
     }
     uint8_t name[CVM_TPM_NAME_MAX];
     size_t nl = sizeof(name);
     if (p->tpmt && cvm_tpm_public_name(p->tpmt, p->tpmt_len, p->name_alg, name, &nl) == CVM_OK)
-        json_object_set_new(o, "name", hex_json(name, nl));
+        json_object_set_new(o, "name", cvm_hex_json(name, nl));
     return o;
 }
