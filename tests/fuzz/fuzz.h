@@ -48,15 +48,15 @@ static inline void fuzz_check_rc_len(int rc, const cvm_err *e, size_t len)
         FUZZ_CHECK(e->offset == CVM_NO_OFFSET || e->offset <= len);
 }
 
-/* Serialises a to_json result (exercising every member) and drops it.
- * NULL is allowed only as an allocation failure, which ASan builds do not
- * produce, so it is treated as a bug. */
+/* Takes a to_json result (our describer ran over every member) and drops
+ * it. NULL is allowed only as an allocation failure, which ASan builds do
+ * not produce, so it is treated as a bug. Not serialised: json_dumps is
+ * jansson's code, not ours, and cost 35-40 % of the time of the small
+ * targets (fuzz_snp 200k runs: 9.2 s with it, 5.8 s without); the unit
+ * tests compare the dumped bytes. */
 static inline void fuzz_dump_json(json_t *j)
 {
     FUZZ_CHECK(j != NULL);
-    char *s = json_dumps(j, JSON_SORT_KEYS | JSON_COMPACT);
-    FUZZ_CHECK(s != NULL);
-    free(s);
     json_decref(j);
 }
 
