@@ -16,17 +16,8 @@ runs=${1:-10000000}
 lanes=${2:-1}
 shift 2 || shift $# || true
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${CVM_FUZZ_BUILD:-$src/build-fuzz}
-work=${CVM_FUZZ_WORK:-$build/fuzz-work}
-export CVM_FUZZ_BUILD=$build
-
-command -v "${CC:-clang}" >/dev/null || { echo "campaign.sh: clang not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
-CC=${CC:-clang} cmake -S "$src" -B "$build" -DCVM_FUZZ=ON -DCVM_BUILD_TESTS=OFF \
-  -DCVM_BUILD_COLLECT=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 >/dev/null
-rm -rf "$work/seeds"
-"$src/tests/fuzz/make-corpus.sh" "$work/seeds" >/dev/null
-. "$src/tests/fuzz/limits.sh"
+. "$src/tests/fuzz/common.sh"
+fuzz_build >/dev/null
 commit=$(git -C "$src" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
 git -C "$src" diff --quiet HEAD -- format verify tests/fuzz 2>/dev/null || commit="$commit+dirty"
 

@@ -12,19 +12,8 @@ set -euo pipefail
 secs=${1:-20}
 shift || true
 src=$(cd "$(dirname "$0")/../.." && pwd)
-build=${CVM_FUZZ_BUILD:-$src/build-fuzz}
-work=${CVM_FUZZ_WORK:-$build/fuzz-work}
-export CVM_FUZZ_BUILD=$build
-
-command -v "${CC:-clang}" >/dev/null || { echo "run.sh: clang not found (apt-get install clang libclang-rt-14-dev)"; exit 2; }
-CC=${CC:-clang} cmake -S "$src" -B "$build" -DCVM_FUZZ=ON -DCVM_BUILD_TESTS=OFF \
-  -DCVM_BUILD_COLLECT=OFF -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-cmake --build "$build" -j2 >/dev/null
-
-rm -rf "$work/seeds"
-"$src/tests/fuzz/make-corpus.sh" "$work/seeds"
-
-. "$src/tests/fuzz/limits.sh"
+. "$src/tests/fuzz/common.sh"
+fuzz_build
 
 if [ $# -gt 0 ]; then
   targets=("$@")
