@@ -47,9 +47,14 @@ check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; f
 # (OPENSSL_INIT_NO_LOAD_CONFIG). The run-time seccomp filter (part 2)
 # covers whatever remains. `syscall` is imported for the sandbox self-test
 # only (checked: sandbox.c.o is the only object that references it).
+# scripts/valgrind.sh runs this with cvm-verify a wrapper script and the ELF
+# file beside it as cvm-verify.real: inspect that one
+ELF=$VERIFY
+WRAPPED=0
+[ -e "$VERIFY.real" ] && { ELF=$(readlink -f "$VERIFY.real"); WRAPPED=1; }
 ASAN=0
-if readelf -d "$VERIFY" | qgrep -E 'libasan|libubsan'; then ASAN=1; fi
-NEEDED=$(readelf -d "$VERIFY" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
+if readelf -d "$ELF" | qgrep -E 'libasan|libubsan'; then ASAN=1; fi
+NEEDED=$(readelf -d "$ELF" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | sort | tr '\n' ' ')
 ALLOWED="libarchive.so.13 libc.so.6 libcrypto.so.3 libjansson.so.4 libtss2-mu.so.0 libpthread.so.0 libm.so.6"
 # the sanitizer runtimes of the ASan+UBSan test build
 [ $ASAN = 1 ] && ALLOWED="$ALLOWED libasan.so.8 libubsan.so.1 libasan.so.6 libubsan.so.0 libstdc++.so.6 libgcc_s.so.1"
@@ -57,9 +62,9 @@ bad_lib=
 for l in $NEEDED; do case " $ALLOWED " in *" $l "*) ;; *) bad_lib="$bad_lib $l" ;; esac; done
 check "cvm-verify's direct libraries are only libcrypto/libarchive/jansson/libtss2-mu/libc ($NEEDED)" test -z "$bad_lib"
 check "no libcurl, libssl, TCTI, ESYS or SYS anywhere in its load set (ldd)" \
-    bash -c "! ldd '$VERIFY' | grep -E 'libcurl|libssl\\.|libtss2-(tcti|esys|sys|rc|tctildr)|libgnutls|libnss_|libresolv'"
+    bash -c "! ldd '$ELF' | grep -E 'libcurl|libssl\\.|libtss2-(tcti|esys|sys|rc|tctildr)|libgnutls|libnss_|libresolv'"
 NET_SYMS='^(socket|socketpair|connect|bind|listen|accept|accept4|getaddrinfo|gethostbyname.*|getnameinfo|send|sendto|sendmsg|recv|recvfrom|recvmsg|BIO_new_connect|BIO_s_connect|BIO_new_accept|BIO_s_accept|BIO_s_datagram|BIO_new_dgram|BIO_sock_.*|OSSL_HTTP_.*|OSSL_CMP_.*|X509_load_http|curl_.*|Tss2_Tcti.*|Tss2_TctiLdr.*|Esys_.*|Tss2_Sys_.*)$'
-nm -D --undefined-only "$VERIFY" | awk '{print $2}' | sed 's/@.*//' >"$D/imports"
+nm -D --undefined-only "$ELF" | awk '{print $2}' | sed 's/@.*//' >"$D/imports"
 check "cvm-verify imports no socket/resolver/HTTP/TCTI/ESYS function ($(wc -l <"$D/imports") imports)" \
     bash -c "! grep -E '$NET_SYMS' '$D/imports'"
 if [ -d "$BLD/verify/CMakeFiles/cvmverify.dir" ]; then
@@ -109,8 +114,8 @@ else
 fi
 
 # ---------------------------------------------------------------- 3. RSS
-if [ $ASAN = 1 ]; then
-    echo "skip - RSS bound: ASan build (shadow memory)"
+if [ $ASAN = 1 ] || [ $WRAPPED = 1 ]; then
+    echo "skip - RSS bound: ASan build (shadow memory) or a wrapped binary (valgrind)"
 elif [ -x /usr/bin/time ]; then
     /usr/bin/time -f %M -o "$D/rss" "${V[@]}" --quiet "$D/b.tar" >/dev/null 2>&1
     RSS=$(tail -1 "$D/rss")

@@ -29,6 +29,8 @@ python3 "$SRC/tests/e2e/hostile_tars.py" "$D/out" || { echo "FAIL - generator"; 
 RSS_OK=1
 if ! [ -x /usr/bin/time ]; then
     RSS_OK=0; echo "skip - RSS bounds: GNU time (Debian package time) not installed"
+elif [ -e "$VERIFY.real" ]; then
+    RSS_OK=0; echo "skip - RSS bounds: cvm-verify is a wrapper (scripts/valgrind.sh)"
 elif ldd "$VERIFY" | qgrep libasan || nm "$VERIFY" 2>/dev/null | qgrep __asan_init; then
     RSS_OK=0; echo "skip - RSS bounds: ASan build"
 fi

@@ -17,7 +17,10 @@
  * and odd, so the deterministic subset visits every bit position 0..7 and
  * every member; ~10 ms per verification, mostly EVP_PKEY_public_check of
  * the 2048-bit AK); CVM_TAMPER_FULL=1 flips every bit. CVM_TAMPER_ONLY=seed|bundle
- * runs one part. Each part prints the count and the percentage rejected. */
+ * runs one part. CVM_TAMPER_SHARD=i/n takes every n-th flip of the stride's
+ * sequence starting at the i-th, so n processes cover the sweep between them
+ * (scripts/tamper_full.sh). Each part prints the count and the percentage
+ * rejected. */
 #include "vtest.h"
 
 #include <time.h>
@@ -32,6 +35,25 @@ static size_t stride(void)
     const char *s = getenv("CVM_TAMPER_STRIDE");
     long n = s ? strtol(s, NULL, 10) : 211;
     return n >= 1 ? (size_t)n : 211;
+}
+
+static size_t shard_i, shard_n = 1;
+
+static void shard_init(void)
+{
+    const char *s = getenv("CVM_TAMPER_SHARD");
+    unsigned i, n;
+    if (s && sscanf(s, "%u/%u", &i, &n) == 2 && n >= 1 && i < n) {
+        shard_i = i;
+        shard_n = n;
+    }
+}
+
+/* true when flip number k (counted over every bit of the part) is this
+ * process's to make */
+static bool mine(size_t k, size_t st)
+{
+    return k % st == 0 && (k / st) % shard_n == shard_i;
 }
 
 static bool part_wanted(const char *part)
@@ -66,13 +88,15 @@ static bool rejected(const cvm_verify *v, int rc, tally *t)
 static void print_tally(const char *what, const tally *t, size_t total_bits)
 {
     size_t must = t->flips - t->accepted_allowed;
-    printf("tamper sweep %s: %zu of %zu bits flipped (stride %zu); %zu rejected = %.3f%%", what, t->flips,
-           total_bits, stride(), t->rejected, t->flips ? 100.0 * (double)t->rejected / (double)t->flips : 0.0);
+    printf("tamper sweep %s: %zu of %zu bits flipped (stride %zu, shard %zu/%zu); %zu rejected = %.3f%%", what,
+           t->flips, total_bits, stride(), shard_i, shard_n, t->rejected, t->flips ? 100.0 * (double)t->rejected / (double)t->flips : 0.0);
     if (t->accepted_allowed)
         printf("; of the %zu authenticated-byte flips %zu rejected = %.3f%%; %zu flips of unauthenticated bytes "
                "verified",
                must, t->rejected, must ? 100.0 * (double)t->rejected / (double)must : 0.0, t->accepted_allowed);
-    printf("\n  first failing link:");
+    printf("\n  tally: flips=%zu rejected=%zu allowed=%zu bits=%zu\n", t->flips, t->rejected, t->accepted_allowed,
+           total_bits);
+    printf("  first failing link:");
     for (int i = 0; i < CVM_L_COUNT; i++)
         if (t->first_fail[i])
             printf(" %s=%zu", cvm_link_id(i), t->first_fail[i]);
@@ -176,7 +200,7 @@ static void sweep_seedset(void **state)
         uint8_t *acc = calloc(n ? n : 1, 1);
         assert_non_null(acc);
         for (size_t bit = 0; bit < 8 * n; bit++, k++) {
-            if (k % st)
+            if (!mine(k, st))
                 continue;
             b[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             vt_write(dir, name, b, n);
@@ -287,7 +311,7 @@ static void sweep_bundle(void **state)
         total_bits += 8 * n;
         size_t accepted = 0, first_bad = 0;
         for (size_t bit = 0; bit < 8 * n; bit++, k++) {
-            if (k % st)
+            if (!mine(k, st))
                 continue;
             p[bit / 8] ^= (uint8_t)(1u << (bit % 8));
             WRITE_TAR();
@@ -321,6 +345,7 @@ static void sweep_bundle(void **state)
 
 int main(void)
 {
+    shard_init();
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(sweep_seedset),
         cmocka_unit_test(sweep_bundle),
