@@ -243,6 +243,11 @@ static void verify_one(const char *path, const cvm_verify_opts *vo, msg_hdr *h, 
     const char *crash = getenv("CVM_VERIFY_TEST_CRASH");
     if (crash && *crash && strstr(path, crash))
         abort();
+    /* and one that never finishes (the parent's --timeout must end it) */
+    const char *hang = getenv("CVM_VERIFY_TEST_HANG");
+    if (hang && *hang && strstr(path, hang))
+        for (;;)
+            pause();
     cvm_verify *v = calloc(1, sizeof *v);
     if (!v) {
         o = error_obj(path, "out of memory");
@@ -308,6 +313,7 @@ typedef struct worker {
     int req, res; /* parent's ends */
     uint32_t q[DEPTH];
     int nq;
+    double since; /* when the worker started on q[0] */
 } worker;
 
 typedef struct result {
@@ -323,6 +329,8 @@ static double now_s(void)
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
 }
+
+static double now_s(void);
 
 static int spawn(worker *ws, unsigned nw, unsigned k, char **list, size_t n, const cvm_verify_opts *vo, FILE *out)
 {
@@ -378,6 +386,53 @@ static void progress(size_t done, size_t n, double t0, bool final)
     if (final)
         fputs("\r\033[K", stderr);
     fflush(stderr);
+}
+
+/* Worker k died, spoke garbage or ran out of time (why_given) while on
+ * q[0]: that bundle becomes an error line in *h / *line, the others it
+ * held go back to `retry`, and a fresh worker takes its place (-1 when
+ * none can be started). */
+static int head_failed(worker *ws, unsigned nw, unsigned k, const char *why_given, char **list, size_t n,
+                       const cvm_verify_opts *vo, FILE *out, size_t *retry, size_t *nretry, msg_hdr *h, char **line)
+{
+    worker *w = &ws[k];
+    int st = 0;
+    close(w->req);
+    close(w->res);
+    kill(w->pid, SIGKILL);
+    waitpid(w->pid, &st, 0);
+    char why[160];
+    if (why_given)
+        snprintf(why, sizeof why, "%s", why_given);
+    else if (WIFSIGNALED(st))
+        snprintf(why, sizeof why, "the verifier process died on this bundle (signal %d)", WTERMSIG(st));
+    else
+        snprintf(why, sizeof why, "the verifier process exited on this bundle (status %d)",
+                 WIFEXITED(st) ? WEXITSTATUS(st) : -1);
+    h->idx = w->q[0];
+    h->exit_code = CVM_EXIT_USAGE;
+    h->verdict = V_ERROR;
+    h->first_fail = -1;
+    json_t *o = error_obj(list[h->idx], why);
+    *line = json_dumps(o, JSON_COMPACT);
+    json_decref(o);
+    h->len = *line ? (uint32_t)strlen(*line) : 0;
+    for (int q = w->nq - 1; q >= 1; q--)
+        retry[(*nretry)++] = w->q[q];
+    w->pid = -1;
+    w->nq = 0;
+    return spawn(ws, nw, k, list, n, vo, out);
+}
+
+static void record(result *res, const msg_hdr *h, char *line)
+{
+    result *rs = &res[h->idx];
+    rs->line = line;
+    rs->len = h->len;
+    rs->exit_code = h->exit_code;
+    rs->verdict = h->verdict >= 0 && h->verdict < V_COUNT ? h->verdict : V_ERROR;
+    rs->first_fail = h->first_fail;
+    rs->done = true;
 }
 
 int cvm_batch_run(const cvm_batch_opts *b)
@@ -459,6 +514,8 @@ int cvm_batch_run(const cvm_batch_opts *b)
                     retry[nretry++] = idx; /* the worker died: noticed at its EOF below */
                     break;
                 }
+                if (ws[k].nq == 0)
+                    ws[k].since = now_s();
                 ws[k].q[ws[k].nq++] = idx;
             }
         nfds_t np = 0;
@@ -474,7 +531,20 @@ int cvm_batch_run(const cvm_batch_opts *b)
             broken = true;
             break;
         }
-        if (poll(pf, np, -1) < 0) {
+        /* wake for the first worker to run out of time */
+        int wait_ms = -1;
+        if (b->timeout_s) {
+            double first = 0;
+            bool any = false;
+            for (unsigned k = 0; k < nw; k++)
+                if (ws[k].nq > 0 && (!any || ws[k].since < first)) {
+                    first = ws[k].since;
+                    any = true;
+                }
+            double left = first + (double)b->timeout_s - now_s();
+            wait_ms = left <= 0 ? 0 : (int)(left * 1000) + 1;
+        }
+        if (poll(pf, np, wait_ms) < 0) {
             if (errno == EINTR)
                 continue;
             broken = true;
@@ -492,46 +562,35 @@ int cvm_batch_run(const cvm_batch_opts *b)
                 line[h.len] = '\0';
                 memmove(w->q, w->q + 1, (size_t)(w->nq - 1) * sizeof w->q[0]);
                 w->nq--;
+                w->since = now_s(); /* it went on to the next one */
             } else {
-                /* the worker died (or spoke garbage) while on q[0]: that
-                 * bundle is an error, the others it held are retried */
                 free(line);
-                int st = 0;
-                close(w->req);
-                close(w->res);
-                kill(w->pid, SIGKILL);
-                waitpid(w->pid, &st, 0);
-                char why[160];
-                if (WIFSIGNALED(st))
-                    snprintf(why, sizeof why, "the verifier process died on this bundle (signal %d)", WTERMSIG(st));
-                else
-                    snprintf(why, sizeof why, "the verifier process exited on this bundle (status %d)",
-                             WIFEXITED(st) ? WEXITSTATUS(st) : -1);
-                h.idx = w->q[0];
-                h.exit_code = CVM_EXIT_USAGE;
-                h.verdict = V_ERROR;
-                h.first_fail = -1;
-                json_t *o = error_obj(list[h.idx], why);
-                line = json_dumps(o, JSON_COMPACT);
-                json_decref(o);
-                h.len = line ? (uint32_t)strlen(line) : 0;
-                for (int q = w->nq - 1; q >= 1; q--)
-                    retry[nretry++] = w->q[q];
-                w->pid = -1;
-                if (spawn(ws, nw, pk[p], list, n, &vo, out) != 0) {
+                line = NULL;
+                if (head_failed(ws, nw, pk[p], NULL, list, n, &vo, out, retry, &nretry, &h, &line) != 0) {
                     fprintf(stderr, "cvm-verify: --batch: cannot restart a worker: %s\n", strerror(errno));
                     free(line);
                     broken = true;
                     goto stop;
                 }
             }
-            result *rs = &res[h.idx];
-            rs->line = line;
-            rs->len = h.len;
-            rs->exit_code = h.exit_code;
-            rs->verdict = h.verdict >= 0 && h.verdict < V_COUNT ? h.verdict : V_ERROR;
-            rs->first_fail = h.first_fail;
-            rs->done = true;
+            record(res, &h, line);
+            ndone++;
+        }
+        for (unsigned k = 0; b->timeout_s && k < nw; k++) {
+            if (ws[k].nq == 0 || now_s() - ws[k].since < (double)b->timeout_s)
+                continue;
+            char why[160];
+            snprintf(why, sizeof why, "no result after %u s (--timeout): the verifier process was killed",
+                     b->timeout_s);
+            msg_hdr h;
+            char *line = NULL;
+            if (head_failed(ws, nw, k, why, list, n, &vo, out, retry, &nretry, &h, &line) != 0) {
+                fprintf(stderr, "cvm-verify: --batch: cannot restart a worker: %s\n", strerror(errno));
+                free(line);
+                broken = true;
+                goto stop;
+            }
+            record(res, &h, line);
             ndone++;
         }
         /* print the finished prefix in input order (first erasing the

@@ -8,6 +8,9 @@
 
 #include "verify.h"
 
+/* --timeout default: a bundle verifies in milliseconds; minutes mean a hang */
+#define CVM_BATCH_TIMEOUT_DEFAULT 120
+
 typedef struct cvm_batch_opts {
     const cvm_verify_opts *vopts; /* applied to every bundle (bundle_path is set per bundle) */
     const char *const *paths;     /* bundles or directories; "-" reads one path per line from stdin */
@@ -15,6 +18,7 @@ typedef struct cvm_batch_opts {
     unsigned jobs;                /* worker processes; 0 = online CPUs */
     const char *out_path;         /* JSON Lines file, NULL = stdout */
     int progress;                 /* 1 always, 0 never, -1 when stderr is a TTY */
+    unsigned timeout_s;           /* a bundle with no result after this long is an error; 0 = none */
 } cvm_batch_opts;
 
 /* Expands `paths` (directories recursively: every entry named *.tar that

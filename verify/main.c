@@ -43,6 +43,8 @@ static void usage(FILE *f)
             "                       stdin): one JSON line per bundle in input order, a summary on stderr\n"
             "  --jobs N             --batch worker processes (default: the number of CPUs)\n"
             "  --out FILE           --batch JSON Lines to FILE instead of stdout\n"
+            "  --timeout S          --batch: a bundle with no result after S seconds is an error and its\n"
+            "                       worker is killed (default 120, 0: no limit)\n"
             "  --no-sandbox         do not install the seccomp filter that makes socket()/connect() fail\n"
             "  --help, --version\n"
             "\n"
@@ -166,6 +168,8 @@ int main(int argc, char **argv)
     bool batch = false;
     unsigned jobs = 0;
     const char *batch_out = NULL;
+    unsigned timeout_s = CVM_BATCH_TIMEOUT_DEFAULT;
+    bool timeout_given = false;
     const char **bundles = calloc((size_t)argc, sizeof *bundles);
     size_t nb = 0;
     if (!bundles)
@@ -198,6 +202,15 @@ int main(int argc, char **argv)
                 goto usage_err;
             }
             jobs = (unsigned)j;
+        } else if ((s = optval(argc, argv, &i, "--timeout"))) {
+            char *end;
+            unsigned long t = strtoul(s, &end, 10);
+            if (*s < '0' || *s > '9' || *end || t > 86400) {
+                fprintf(stderr, "cvm-verify: --timeout must be 0..86400 seconds (0: none)\n");
+                goto usage_err;
+            }
+            timeout_s = (unsigned)t;
+            timeout_given = true;
         } else if ((s = optval(argc, argv, &i, "--out"))) {
             batch_out = s;
         } else if ((s = optval(argc, argv, &i, "--html"))) {
@@ -253,8 +266,8 @@ int main(int argc, char **argv)
             bundles[nb++] = a;
         }
     }
-    if ((jobs || batch_out) && !batch) {
-        fprintf(stderr, "cvm-verify: --jobs and --out go with --batch\n");
+    if ((jobs || batch_out || timeout_given) && !batch) {
+        fprintf(stderr, "cvm-verify: --jobs, --out and --timeout go with --batch\n");
         goto usage_err;
     }
     /* no evidence or option file has been read yet: from here on the
@@ -269,7 +282,7 @@ int main(int argc, char **argv)
             goto usage_err;
         }
         cvm_batch_opts bo = {.vopts = &opts, .paths = bundles, .npaths = nb, .jobs = jobs,
-                             .out_path = batch_out, .progress = -1};
+                             .out_path = batch_out, .progress = -1, .timeout_s = timeout_s};
         int brc = cvm_batch_run(&bo);
         free(bundles);
         return brc;

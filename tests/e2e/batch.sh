@@ -129,6 +129,27 @@ assert len(ok) == 5, len(ok)
 assert len(lines) == 11
 EOF
 
+# a worker that never finishes: --timeout ends it, the others go on
+s0=$(date +%s)
+CVM_VERIFY_TEST_HANG=b0000001 B --jobs 2 --timeout 3 "$A" >"$D/hang.jsonl" 2>"$D/hang.err"
+rc=$? el=$(($(date +%s) - s0))
+check "a hung worker is killed after --timeout 3 (${el} s): that bundle is an error (exit 3), the rest verified" \
+    python3 - "$D/hang.jsonl" "$rc" "$el" <<'EOF'
+import json, sys
+lines = [json.loads(l) for l in open(sys.argv[1])]
+assert int(sys.argv[2]) == 3, sys.argv[2]
+assert 3 <= int(sys.argv[3]) < 60, sys.argv[3]
+hung = [j for j in lines if "b0000001" in j["path"]]
+assert len(hung) == 1 and "no result after 3 s (--timeout)" in hung[0]["error"], hung
+ok = [j for j in lines if "verdict" in j and j["verdict"]["result"] == "verified"]
+assert len(ok) == 5, len(ok)
+assert len(lines) == 11
+EOF
+$T "$VERIFY" --timeout 5 "$G1" >/dev/null 2>&1
+check "--timeout without --batch is a usage error" test $? -eq 3
+B --timeout 1x "$A" >/dev/null 2>&1
+check "--timeout 1x is a usage error" test $? -eq 3
+
 # ------------------------------------------------------------ 4. progress on a TTY
 if command -v script >/dev/null; then
     $T script -qec "'$VERIFY' --batch $AT --trust-anchor '$ANCHOR' --jobs 1 --out '$D/tty.jsonl' '$A/sub'" \
