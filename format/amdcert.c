@@ -1,13 +1,15 @@
 /* AMD certificate loading and AMD-private extension decoding.
  *
- * PEM framing and base64 are decoded here rather than with
+ * PEM framing and base64 are decoded by pem.c rather than with
  * PEM_read_bio_X509: OpenSSL's reader skips arbitrary text between blocks
- * (and accepts headers and other block types), and we want any byte that
- * is not whitespace or a CERTIFICATE block rejected with its offset.
+ * (and accepts headers, other block types and non-canonical base64), and
+ * we want any byte that is not whitespace or a CERTIFICATE block rejected
+ * with its offset.
  * The DER inside each block (or the bare DER file) goes to d2i_X509, whose
  * end pointer must land exactly on the end of the block. */
 #include "amdcert.h"
 #include "jsonutil.h"
+#include "pem.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -26,143 +28,8 @@
 #include <openssl/rsa.h>
 #include <openssl/x509v3.h>
 
+static const char PEM_LABEL[] = "CERTIFICATE";
 static const char PEM_BEGIN[] = "-----BEGIN CERTIFICATE-----";
-static const char PEM_END[] = "-----END CERTIFICATE-----";
-/* RFC 7468 says 64; leave room for 76-column writers, refuse runaway lines */
-#define PEM_MAX_LINE 76
-
-static bool is_ws(uint8_t c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
-
-static int b64val(uint8_t c)
-{
-    if (c >= 'A' && c <= 'Z')
-        return c - 'A';
-    if (c >= 'a' && c <= 'z')
-        return c - 'a' + 26;
-    if (c >= '0' && c <= '9')
-        return c - '0' + 52;
-    if (c == '+')
-        return 62;
-    if (c == '/')
-        return 63;
-    return -1;
-}
-
-/* Is the next thing at r's cursor exactly `s`? (does not move) */
-static bool rd_peek_str(const cvm_rd *r, const char *s)
-{
-    size_t n = strlen(s);
-    return cvm_rd_left(r) >= n && memcmp(r->p + r->pos, s, n) == 0;
-}
-
-/* Consumes "\n" or "\r\n"; at end of input, `eof_ok` decides. */
-static int rd_eol(cvm_rd *r, const char *field, bool eof_ok)
-{
-    uint8_t c;
-    if (cvm_rd_left(r) == 0)
-        return eof_ok ? CVM_OK
-                      : cvm_rd_fail(r, CVM_E_TRUNCATED, field, CVM_NO_OFFSET,
-                                    "input ends inside a PEM block");
-    if (rd_peek_str(r, "\r\n"))
-        return cvm_rd_skip(r, field, 2);
-    cvm_rd_u8(r, field, &c);
-    if (c == '\n')
-        return CVM_OK;
-    return cvm_rd_fail(r, CVM_E_SYNTAX, field, cvm_rd_abs(r) - 1,
-                       "expected end of line, found byte 0x%02x", c);
-}
-
-/* Decodes the base64 body of one PEM block (cursor just after the BEGIN
- * line) into `der`, and consumes the END line. Strict: only base64
- * characters on lines of 1..PEM_MAX_LINE, '=' padding only at the end of
- * the data, no PEM headers, unused trailing bits zero. */
-static int pem_body(cvm_rd *r, const char *field, uint8_t *der, size_t cap, size_t *der_len)
-{
-    size_t n = 0;
-    uint32_t acc = 0;
-    unsigned nacc = 0, npad = 0;
-    int rc;
-
-    for (;;) {
-        size_t line_start = cvm_rd_abs(r), col = 0;
-        if (cvm_rd_left(r) == 0)
-            return cvm_rd_fail(r, CVM_E_TRUNCATED, field, CVM_NO_OFFSET,
-                               "input ends before \"%s\"", PEM_END);
-        if (rd_peek_str(r, "-----")) {
-            if (!rd_peek_str(r, PEM_END))
-                return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET,
-                                   "expected \"%s\"", PEM_END);
-            cvm_rd_skip(r, field, strlen(PEM_END));
-            break;
-        }
-        while (cvm_rd_left(r) && r->p[r->pos] != '\n' && r->p[r->pos] != '\r') {
-            uint8_t c;
-            int v;
-            cvm_rd_u8(r, field, &c);
-            if (++col > PEM_MAX_LINE)
-                return cvm_rd_fail(r, CVM_E_SYNTAX, field, line_start,
-                                   "base64 line longer than %d characters", PEM_MAX_LINE);
-            if (c == '=') {
-                if (nacc < 2 || ++npad > 2 || nacc + npad > 4)
-                    return cvm_rd_fail(r, CVM_E_SYNTAX, field, cvm_rd_abs(r) - 1,
-                                       "misplaced base64 padding");
-                continue;
-            }
-            v = b64val(c);
-            if (v < 0)
-                return cvm_rd_fail(r, CVM_E_SYNTAX, field, cvm_rd_abs(r) - 1,
-                                   "byte 0x%02x is not base64 (PEM headers are not accepted)", c);
-            if (npad)
-                return cvm_rd_fail(r, CVM_E_SYNTAX, field, cvm_rd_abs(r) - 1,
-                                   "base64 data after padding");
-            acc = (acc << 6) | (uint32_t)v;
-            if (++nacc == 4) {
-                if (n + 3 > cap)
-                    return cvm_rd_fail(r, CVM_E_LIMIT, field, cvm_rd_abs(r) - 1,
-                                       "certificate larger than %u bytes", CVM_CERT_MAX_DER);
-                der[n++] = (uint8_t)(acc >> 16);
-                der[n++] = (uint8_t)(acc >> 8);
-                der[n++] = (uint8_t)acc;
-                acc = 0;
-                nacc = 0;
-            }
-        }
-        if (col == 0)
-            return cvm_rd_fail(r, CVM_E_SYNTAX, field, line_start, "empty line inside a PEM block");
-        if ((rc = rd_eol(r, field, false)))
-            return rc;
-        if (npad && nacc + npad == 4) {
-            /* padding closes the data: the next line must be the END line */
-            if (cvm_rd_left(r) == 0)
-                return cvm_rd_fail(r, CVM_E_TRUNCATED, field, CVM_NO_OFFSET,
-                                   "input ends before \"%s\"", PEM_END);
-            if (!rd_peek_str(r, PEM_END))
-                return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET,
-                                   "base64 data after padding");
-        }
-    }
-    if (nacc == 1 || (npad && nacc + npad != 4))
-        return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET, "incomplete base64 quantum");
-    if (nacc && !npad)
-        /* RFC 7468 PEM is always padded */
-        return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET, "missing base64 padding");
-    if (nacc) {
-        if (n + nacc - 1 > cap)
-            return cvm_rd_fail(r, CVM_E_LIMIT, field, CVM_NO_OFFSET,
-                               "certificate larger than %u bytes", CVM_CERT_MAX_DER);
-        if ((nacc == 2 && (acc & 0xF)) || (nacc == 3 && (acc & 0x3)))
-            return cvm_rd_fail(r, CVM_E_SYNTAX, field, CVM_NO_OFFSET,
-                               "non-zero trailing base64 bits");
-        if (nacc == 2) {
-            der[n++] = (uint8_t)(acc >> 4);
-        } else {
-            der[n++] = (uint8_t)(acc >> 10);
-            der[n++] = (uint8_t)(acc >> 2);
-        }
-    }
-    *der_len = n;
-    return CVM_OK;
-}
 
 static int der_to_x509(const uint8_t *der, size_t len, const char *what, const char *field,
                        size_t off, X509 **out, cvm_err *err)
@@ -223,8 +90,7 @@ int cvm_certs_load(const uint8_t *buf, size_t len, const char *what, STACK_OF(X5
         return cvm_err_set(err, CVM_E_LIMIT, what, "certs", 0, "%zu bytes exceeds %u", len,
                            CVM_CERTS_MAX_BYTES);
     cvm_rd_init(&r, buf, len, what, err);
-    while (cvm_rd_left(&r) && is_ws(r.p[r.pos]))
-        r.pos++;
+    cvm_pem_skip_ws(&r);
     start = r.pos;
     if (cvm_rd_left(&r) == 0)
         return cvm_err_set(err, CVM_E_TRUNCATED, what, "certs", 0, "no certificate");
@@ -233,7 +99,7 @@ int cvm_certs_load(const uint8_t *buf, size_t len, const char *what, STACK_OF(X5
     if (!sk)
         return cvm_err_set(err, CVM_E_NOMEM, what, "certs", CVM_NO_OFFSET, "out of memory");
 
-    if (!rd_peek_str(&r, "-----")) {
+    if (!cvm_pem_peek(&r, "-----")) {
         /* DER: exactly one certificate spanning the whole input (no
          * leading whitespace either: DER files carry none) */
         X509 *x = NULL;
@@ -269,15 +135,12 @@ int cvm_certs_load(const uint8_t *buf, size_t len, const char *what, STACK_OF(X5
                              CVM_CERTS_MAX);
             goto out;
         }
-        if (!rd_peek_str(&r, PEM_BEGIN)) {
+        if (!cvm_pem_peek(&r, PEM_BEGIN)) {
             rc = cvm_rd_fail(&r, CVM_E_SYNTAX, field, block,
                              "expected \"%s\" (only whitespace may separate blocks)", PEM_BEGIN);
             goto out;
         }
-        cvm_rd_skip(&r, field, strlen(PEM_BEGIN));
-        if ((rc = rd_eol(&r, field, false)))
-            goto out;
-        if ((rc = pem_body(&r, field, der, CVM_CERT_MAX_DER, &der_len)))
+        if ((rc = cvm_pem_block(&r, PEM_LABEL, field, der, CVM_CERT_MAX_DER, &der_len)))
             goto out;
         if ((rc = der_to_x509(der, der_len, what, field, block, &x, err)))
             goto out;
@@ -287,10 +150,8 @@ int cvm_certs_load(const uint8_t *buf, size_t len, const char *what, STACK_OF(X5
             goto out;
         }
         /* end of the END line, then whitespace up to the next block */
-        if (cvm_rd_left(&r) && (rc = rd_eol(&r, field, true)))
+        if ((rc = cvm_pem_after_block(&r, field)))
             goto out;
-        while (cvm_rd_left(&r) && is_ws(r.p[r.pos]))
-            r.pos++;
     }
 out:
     free(der);

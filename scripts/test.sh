@@ -15,7 +15,7 @@ cmake -S . -B build-asan -DCMAKE_BUILD_TYPE=Debug -DCVM_WERROR=ON -DCVM_SANITIZE
 cmake --build build-asan -j"$JOBS"
 (cd build-asan && ASAN_OPTIONS=detect_leaks=1:abort_on_error=1 UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1 \
    ctest --no-tests=error --output-on-failure -j"$JOBS")
-# Fuzz smoke: every libFuzzer target (clang, ASan+UBSan) for a few seconds
+# Fuzz smoke: every libFuzzer target (clang, ASan+UBSan) for 20 seconds
 # each, so a parser regression surfaces here; long runs: tests/fuzz/README.md.
-CC=clang bash tests/fuzz/run.sh "${CVM_FUZZ_SECONDS:-5}"
+CC=clang bash tests/fuzz/run.sh "${CVM_FUZZ_SECONDS:-20}"
 echo "all test suites passed (normal, ASan+UBSan, fuzz smoke)"

@@ -2,6 +2,7 @@
  * library (spec/verify.md §2). Nothing is judged here: a decode failure is
  * kept with its input and reported by the first link that needs it. */
 #include "verify.h"
+#include "pem.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -85,48 +86,19 @@ static void set_decoded(cvm_input *in, int rc, const cvm_err *err)
 }
 
 /* A SubjectPublicKeyInfo in PEM (what tpm2_readpublic -f pem writes) or
- * DER. OpenSSL does the DER decoding; we insist that nothing but
- * whitespace follows the one PEM block. */
+ * DER, strictly (format/pem.h: canonical base64, and the DER must be the
+ * key's own encoding, so no second spelling of the key verifies). */
 static int decode_spki(cvm_input *in, EVP_PKEY **out)
 {
-    cvm_err err;
-    cvm_err_clear(&err);
     EVP_PKEY *pk = cvm_pcache_pubkey_get(in->buf, in->len);
     if (pk) {
         *out = pk;
         return CVM_OK;
     }
-    const uint8_t *p = in->buf;
-    if (in->len >= 10 && memcmp(in->buf, "-----BEGIN", 10) == 0) {
-        BIO *b = BIO_new_mem_buf(in->buf, (int)in->len);
-        if (!b)
-            return cvm_err_set(&in->err, CVM_E_NOMEM, in->name, "", CVM_NO_OFFSET, "out of memory");
-        pk = PEM_read_bio_PUBKEY(b, NULL, NULL, NULL);
-        size_t left = pk ? (size_t)BIO_ctrl_pending(b) : 0;
-        BIO_free(b);
-        if (!pk)
-            return cvm_err_set(&in->err, CVM_E_SYNTAX, in->name, "PUBLIC KEY", 0,
-                               "not a PEM SubjectPublicKeyInfo (\"BEGIN PUBLIC KEY\")");
-        for (size_t i = in->len - left; i < in->len; i++) {
-            uint8_t c = in->buf[i];
-            if (c != ' ' && c != '\n' && c != '\r' && c != '\t') {
-                EVP_PKEY_free(pk);
-                return cvm_err_set(&in->err, CVM_E_TRAILING, in->name, "PUBLIC KEY", i,
-                                   "unexpected bytes after the PEM block");
-            }
-        }
-    } else {
-        pk = d2i_PUBKEY(NULL, &p, (long)in->len);
-        if (!pk)
-            return cvm_err_set(&in->err, CVM_E_SYNTAX, in->name, "SubjectPublicKeyInfo", 0,
-                               "neither PEM nor DER SubjectPublicKeyInfo");
-        if ((size_t)(p - in->buf) != in->len) {
-            size_t off = (size_t)(p - in->buf);
-            EVP_PKEY_free(pk);
-            return cvm_err_set(&in->err, CVM_E_TRAILING, in->name, "SubjectPublicKeyInfo", off,
-                               "trailing bytes after the DER key");
-        }
-    }
+    cvm_err_clear(&in->err);
+    int rc = cvm_spki_load(in->buf, in->len, in->name, &pk, &in->err);
+    if (rc)
+        return rc;
     cvm_pcache_pubkey_put(in->buf, in->len, pk);
     *out = pk;
     return CVM_OK;

@@ -24,7 +24,7 @@ git -C "$src" diff --quiet HEAD -- format verify tests/fuzz 2>/dev/null || commi
 # cheapest first: the order of the measured exec/s (slowest last), so a
 # campaign cut short has finished as many targets as it could
 order=(tpm_public tpm_pcrsel b64url tpm_attest tpm_sig pcrs hcl rtlog runtime snp cel manifest amdext
-       thim eventlog http bundle amdcert verify)
+       thim eventlog http spki bundle amdcert verify)
 if [ $# -gt 0 ]; then
   targets=("$@")
 else

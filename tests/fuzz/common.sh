@@ -22,6 +22,7 @@ max_len() {
     b64url) echo 1024 ;;     # 4096-bit moduli are 683 characters
     amdcert) echo 8192 ;;    # a PEM VCEK+ASK+ARK chain is ~6.5 KiB
     amdext) echo 1024 ;;
+    spki) echo 4096 ;;       # RSA-4096 SPKI PEM is ~800 bytes
     thim) echo 12288 ;;      # the ACI THIM capture is ~7 KiB
     tpm*) echo 2048 ;;
     pcrs) echo 4096 ;;

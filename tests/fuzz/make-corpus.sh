@@ -24,6 +24,13 @@ if [ ! -x "$gen" ]; then
   cmake --build "$build" -j2 --target cvm-fuzz-seeds >/dev/null
 fi
 mkdir -p "$out"
+# SubjectPublicKeyInfo seeds made here (the writers are OpenSSL's)
+mkdir -p "$out/spki"
+if command -v openssl >/dev/null; then
+  openssl genpkey -algorithm RSA -pkeyopt rsa_keygen_bits:2048 2>/dev/null | openssl pkey -pubout >"$out/spki/own_rsa.pem"
+  openssl pkey -pubin -in "$out/spki/own_rsa.pem" -outform DER >"$out/spki/own_rsa.der"
+  openssl genpkey -algorithm EC -pkeyopt ec_paramgen_curve:P-384 2>/dev/null | openssl pkey -pubout >"$out/spki/own_ec.pem"
+fi
 if [ -d "$vectors" ]; then
   "$gen" "$out" "$vectors"
 else
@@ -72,6 +79,8 @@ while IFS= read -r -d '' f; do
     add_prefixed tpm_sig 011 "$f" # RSASSA key, sha256
   elif [ "${base##*.}" = pcrs ]; then
     add pcrs "$f"
+  elif grep -q -- '-----BEGIN PUBLIC KEY-----' "$f"; then
+    add spki "$f"
   elif grep -q -- '-----BEGIN CERTIFICATE-----' "$f" && ! grep -q '^[[:space:]]*[{"]' "$f"; then
     add amdcert "$f"
   elif [ "${magic:0:2}" = 30 ] && [ "$size" -lt 65536 ]; then # DER SEQUENCE
