@@ -17,7 +17,7 @@
  * and odd, so the deterministic subset visits every bit position 0..7 and
  * every member; ~10 ms per verification, mostly EVP_PKEY_public_check of
  * the 2048-bit AK); CVM_TAMPER_FULL=1 flips every bit. CVM_TAMPER_ONLY=seed|bundle
- * runs one part. CVM_TAMPER_SHARD=i/n takes every n-th flip of the stride's
+ * runs one part (full figures: spec/bundle-v1.md §10). CVM_TAMPER_SHARD=i/n takes every n-th flip of the stride's
  * sequence starting at the i-th, so n processes cover the sweep between them
  * (scripts/tamper_full.sh). Each part prints the count and the percentage
  * rejected. */
