@@ -51,6 +51,17 @@ static bool ieq(const uint8_t *p, size_t n, const char *s)
     return true;
 }
 
+/* The next byte, or false at the end (nothing recorded: the caller words
+ * the error). */
+static bool next_u8(cvm_rd *r, uint8_t *c)
+{
+    cvm_err *e = r->err;
+    r->err = NULL;
+    bool ok = cvm_rd_u8(r, "byte", c) == CVM_OK;
+    r->err = e;
+    return ok;
+}
+
 /* The first bytes of a line for a message, controls shown as '.'. */
 static const char *excerpt(const cvm_rd *line, char out[44])
 {
@@ -123,14 +134,14 @@ static int parse_status_line(cvm_rd *l, cvm_http1_head *h)
     h->minor_version = v[7] - '0';
     uint8_t c;
     size_t at = cvm_rd_abs(l);
-    if (cvm_rd_u8(l, "status_line", &c) || c != ' ')
+    if (!next_u8(l, &c) || c != ' ')
         return cvm_rd_fail(l, CVM_E_SYNTAX, "status_line", at,
                            "malformed HTTP status line \"%s\": no SP after the HTTP-version", excerpt(l, ex));
     size_t code_at = cvm_rd_abs(l);
     int code = 0;
     for (int i = 0; i < 3; i++) {
         at = cvm_rd_abs(l);
-        if (cvm_rd_u8(l, "status_line.status_code", &c) || c < '0' || c > '9')
+        if (!next_u8(l, &c) || c < '0' || c > '9')
             return cvm_rd_fail(l, CVM_E_SYNTAX, "status_line.status_code", at,
                                "malformed HTTP status line \"%s\": status code is not 3 digits", excerpt(l, ex));
         code = code * 10 + (c - '0');
@@ -143,7 +154,7 @@ static int parse_status_line(cvm_rd *l, cvm_http1_head *h)
     if (!cvm_rd_left(l))
         return CVM_OK; /* no SP and reason: tolerated */
     at = cvm_rd_abs(l);
-    if (cvm_rd_u8(l, "status_line", &c) || c != ' ')
+    if (!next_u8(l, &c) || c != ' ')
         return cvm_rd_fail(l, CVM_E_SYNTAX, "status_line.status_code", at,
                            "malformed HTTP status line \"%s\": status code is not 3 digits", excerpt(l, ex));
     while (cvm_rd_left(l)) {
@@ -240,36 +251,37 @@ static int parse_field_line(cvm_rd *l, cvm_http1_head *h)
     size_t start = cvm_rd_abs(l);
     cvm_rd scan = *l;
     scan.err = NULL;
-    size_t nlen = 0;
     uint8_t c = 0;
-    bool colon = false;
-    while (!cvm_rd_u8(&scan, "field_name", &c)) {
-        if (c == ':') {
-            colon = true;
-            break;
-        }
-        if (!is_tchar(c)) {
-            size_t at = start + nlen;
-            if (nlen == 0 && is_ows(c))
-                return cvm_rd_fail(l, CVM_E_SYNTAX, "field_line", at,
-                                   "malformed header \"%s\": obsolete line folding (RFC 9112 §5.2)",
-                                   excerpt(l, ex));
-            if (is_ows(c))
-                return cvm_rd_fail(l, CVM_E_SYNTAX, "field_name", at,
-                                   "malformed header \"%s\": whitespace between the field name and the colon "
-                                   "(RFC 9112 §5.1)",
-                                   excerpt(l, ex));
-            return cvm_rd_fail(l, CVM_E_SYNTAX, "field_name", at,
-                               "malformed header \"%s\": byte 0x%02x in the field name", excerpt(l, ex), c);
-        }
+    if (!cvm_rd_u8(&scan, "field_line", &c) && is_ows(c))
+        return cvm_rd_fail(l, CVM_E_SYNTAX, "field_line", start,
+                           "malformed header \"%s\": obsolete line folding (RFC 9112 §5.2)", excerpt(l, ex));
+    /* the name ends at the first colon; a line without one is no field */
+    size_t nlen = 0;
+    scan = *l;
+    scan.err = NULL;
+    while (!cvm_rd_u8(&scan, "field_name", &c) && c != ':')
         nlen++;
-    }
-    if (!colon)
+    if (c != ':')
         return cvm_rd_fail(l, CVM_E_SYNTAX, "field_line", start, "malformed header \"%s\": no colon",
                            excerpt(l, ex));
     if (!nlen)
         return cvm_rd_fail(l, CVM_E_SYNTAX, "field_name", start, "malformed header \"%s\": empty field name",
                            excerpt(l, ex));
+    scan = *l;
+    scan.err = NULL;
+    for (size_t i = 0; i < nlen; i++) {
+        if (cvm_rd_u8(&scan, "field_name", &c))
+            return CVM_E_STATE;
+        if (is_tchar(c))
+            continue;
+        if (is_ows(c))
+            return cvm_rd_fail(l, CVM_E_SYNTAX, "field_name", start + i,
+                               "malformed header \"%s\": whitespace between the field name and the colon "
+                               "(RFC 9112 §5.1)",
+                               excerpt(l, ex));
+        return cvm_rd_fail(l, CVM_E_SYNTAX, "field_name", start + i,
+                           "malformed header \"%s\": byte 0x%02x in the field name", excerpt(l, ex), c);
+    }
     const uint8_t *name;
     int rc = cvm_rd_view(l, "field_name", nlen, &name);
     if (!rc)
