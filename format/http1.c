@@ -405,7 +405,7 @@ static int emit(cvm_http1_body *d, cvm_rd *r, size_t n, cvm_wr *out)
     int rc = cvm_rd_view(r, "body", n, &v);
     if (rc)
         return rc;
-    if (out && cvm_wr_bytes(out, v, n))
+    if (out && n && cvm_wr_bytes(out, v, n))
         return cvm_rd_fail(r, CVM_E_NOMEM, "body", CVM_NO_OFFSET, "out of memory");
     d->got += n;
     return CVM_OK;

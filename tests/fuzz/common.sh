@@ -23,6 +23,7 @@ max_len() {
     amdcert) echo 8192 ;;    # a PEM VCEK+ASK+ARK chain is ~6.5 KiB
     amdext) echo 1024 ;;
     thim) echo 12288 ;;      # the ACI THIM capture is ~7 KiB
+    http) echo 8192 ;;       # an IMDS THIM response is ~7 KiB; fuzz_http caps the head at 4 KiB
     tpm*) echo 2048 ;;
     pcrs) echo 4096 ;;
     eventlog|cel) echo 65536 ;;
