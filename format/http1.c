@@ -23,15 +23,13 @@ static bool is_ows(uint8_t c) { return c == ' ' || c == '\t'; }
 /* field-vchar / SP / HTAB: what a field value or reason phrase may hold */
 static bool is_text(uint8_t c) { return is_ows(c) || (c >= 0x21 && c != 0x7f); }
 
-static int hexval(uint8_t c)
+/* a hex digit's value, or -1 (c | 0x20 folds A-F onto a-f only) */
+static int hex_digit(uint8_t c)
 {
+    uint8_t l = (uint8_t)(c | 0x20);
     if (c >= '0' && c <= '9')
         return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
+    return l >= 'a' && l <= 'f' ? l - 'a' + 10 : -1;
 }
 
 /* case-insensitive equality of the n viewed bytes with s */
@@ -473,7 +471,7 @@ static int size_byte(cvm_http1_body *d, cvm_rd *r, uint8_t c, size_t at)
     if (c != '\r' && d->state != S_SIZE_LF && ++d->line > CVM_HTTP1_MAX_CHUNK_LINE)
         return cvm_rd_fail(r, CVM_E_LIMIT, "chunk_size", d->mark, "the chunk size line exceeds %d bytes",
                            CVM_HTTP1_MAX_CHUNK_LINE);
-    int h = hexval(c);
+    int h = hex_digit(c);
     switch (d->state) {
     case S_SIZE0:
         if (h < 0)
