@@ -2,10 +2,12 @@
  * request per connection (`Connection: close`), an overall deadline over
  * connect, send and receive, a bounded response head, Content-Length,
  * chunked, or close-delimited bodies, and a body cap that aborts as soon as
- * it is known to be exceeded. No proxy, no redirects, no keep-alive. */
+ * it is known to be exceeded. No proxy, no redirects, no keep-alive. This
+ * file only moves bytes: the response is parsed by format/http1.c (the
+ * policy is in http1.h), whose errors name the field and the offset. */
 #include "http.h"
+#include "http1.h"
 
-#include <ctype.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netdb.h>
@@ -31,8 +33,9 @@ typedef struct conn {
     int fd;
     long deadline; /* now_ms() value */
     long total_ms;
-    uint8_t buf[CVM_HTTP_MAX_HEAD];
-    size_t pos, len;
+    /* one byte over the head cap, so that a head that does not end within
+     * it is seen as too long rather than as still incomplete */
+    uint8_t buf[CVM_HTTP_MAX_HEAD + 1];
     char *msg;
     size_t msgcap;
 } conn;
@@ -69,25 +72,19 @@ static int wait_fd(conn *c, short ev, long deadline)
     }
 }
 
-/* Refills the buffer (only when empty). 1 data, 0 EOF, -1 error (msg set). */
-static int fill(conn *c)
+/* Receives what has arrived (waiting until the deadline): > 0 bytes, 0 EOF,
+ * -1 error (msg set). */
+static ssize_t recv_some(conn *c, uint8_t *p, size_t cap)
 {
-    if (c->pos < c->len)
-        return 1;
-    c->pos = c->len = 0;
     for (;;) {
         int w = wait_fd(c, POLLIN, c->deadline);
         if (w == 0)
             return timeout(c), -1;
         if (w < 0)
             return fail(c, "poll: %s", strerror(errno)), -1;
-        ssize_t n = recv(c->fd, c->buf, sizeof c->buf, 0);
-        if (n > 0) {
-            c->len = (size_t)n;
-            return 1;
-        }
-        if (n == 0)
-            return 0;
+        ssize_t n = recv(c->fd, p, cap, 0);
+        if (n >= 0)
+            return n;
         if (errno != EINTR && errno != EAGAIN && errno != EWOULDBLOCK)
             return fail(c, "Receive failure: %s", strerror(errno)), -1;
     }
@@ -212,98 +209,7 @@ static int do_connect(conn *c, const url_parts *u, long connect_ms)
     return fail(c, "Failed to connect to %s port %s: %s", u->host, u->port, last ? strerror(last) : "no address");
 }
 
-/* ---- response parsing --------------------------------------------------- */
-
-/* Reads one CRLF-terminated line (without CRLF) into line (cap bytes incl.
- * NUL). A bare LF, a NUL or an over-long line is a protocol error. */
-static int read_line(conn *c, char *line, size_t cap, size_t *used_total, const char *what)
-{
-    size_t n = 0;
-    for (;;) {
-        int f = fill(c);
-        if (f < 0)
-            return CVM_HTTP_FAILED;
-        if (f == 0)
-            return fail(c, "the server closed the connection inside the %s", what);
-        uint8_t ch = c->buf[c->pos++];
-        if (used_total && ++*used_total > CVM_HTTP_MAX_HEAD)
-            return fail(c, "the response head exceeds %d bytes", CVM_HTTP_MAX_HEAD);
-        if (ch == '\r') {
-            int g = fill(c);
-            if (g < 0)
-                return CVM_HTTP_FAILED;
-            if (g == 0 || c->buf[c->pos] != '\n')
-                return fail(c, "malformed %s: CR without LF", what);
-            c->pos++;
-            if (used_total)
-                ++*used_total;
-            line[n] = 0;
-            return CVM_HTTP_DONE;
-        }
-        if (ch == '\n' || ch == 0)
-            return fail(c, "malformed %s: bare LF or NUL", what);
-        if (n + 1 >= cap)
-            return fail(c, "the %s exceeds %zu bytes", what, cap - 1);
-        line[n++] = (char)ch;
-    }
-}
-
-static bool is_tchar(int ch)
-{
-    return isalnum(ch) || (ch && strchr("!#$%&'*+-.^_`|~", ch));
-}
-
-static int parse_status(conn *c, const char *l, long *status)
-{
-    /* HTTP/1.x SP 3DIGIT SP reason (RFC 9112 §4); 1.0 is what Python's
-     * http.server and some stubs answer */
-    if (strncmp(l, "HTTP/1.", 7) || (l[7] != '0' && l[7] != '1') || l[8] != ' ' || !isdigit((unsigned char)l[9]) ||
-        !isdigit((unsigned char)l[10]) || !isdigit((unsigned char)l[11]) || (l[12] != ' ' && l[12] != 0))
-        return fail(c, "malformed HTTP status line \"%.40s\"", l);
-    *status = (l[9] - '0') * 100 + (l[10] - '0') * 10 + (l[11] - '0');
-    if (*status < 100 || *status > 599)
-        return fail(c, "malformed HTTP status line \"%.40s\"", l);
-    return CVM_HTTP_DONE;
-}
-
-typedef struct head {
-    long status;
-    bool chunked, has_len;
-    unsigned long long content_length;
-} head;
-
-static int parse_header(conn *c, char *l, head *h)
-{
-    if (l[0] == ' ' || l[0] == '\t')
-        return fail(c, "malformed header: obsolete line folding");
-    char *colon = strchr(l, ':');
-    if (!colon || colon == l)
-        return fail(c, "malformed header line \"%.40s\"", l);
-    for (char *p = l; p < colon; p++)
-        if (!is_tchar((unsigned char)*p))
-            return fail(c, "malformed header name \"%.*s\"", (int)(colon - l > 40 ? 40 : colon - l), l);
-    *colon = 0;
-    char *v = colon + 1;
-    while (*v == ' ' || *v == '\t')
-        v++;
-    size_t vl = strlen(v);
-    while (vl && (v[vl - 1] == ' ' || v[vl - 1] == '\t'))
-        v[--vl] = 0;
-    if (!strcasecmp(l, "Content-Length")) {
-        if (!vl || vl > 19 || strspn(v, "0123456789") != vl)
-            return fail(c, "malformed Content-Length \"%.40s\"", v);
-        unsigned long long n = strtoull(v, NULL, 10);
-        if (h->has_len && n != h->content_length)
-            return fail(c, "conflicting Content-Length headers");
-        h->has_len = true;
-        h->content_length = n;
-    } else if (!strcasecmp(l, "Transfer-Encoding")) {
-        if (strcasecmp(v, "chunked"))
-            return fail(c, "unsupported Transfer-Encoding \"%.40s\"", v);
-        h->chunked = true;
-    }
-    return CVM_HTTP_DONE;
-}
+/* ---- the response: bytes from the socket into format/http1.c ------------ */
 
 static int too_big(conn *c, size_t max)
 {
@@ -311,65 +217,63 @@ static int too_big(conn *c, size_t max)
     return CVM_HTTP_TOO_BIG;
 }
 
-/* Appends up to n bytes of body (n: SIZE_MAX = until EOF). */
-static int read_body(conn *c, cvm_wr *out, unsigned long long n, bool to_eof, size_t max, size_t *got)
+static int parse_fail(conn *c, const cvm_err *e)
 {
-    while (to_eof || n) {
-        int f = fill(c);
-        if (f < 0)
-            return CVM_HTTP_FAILED;
-        if (f == 0) {
-            if (to_eof)
-                return CVM_HTTP_DONE;
-            return fail(c, "the server closed the connection %llu bytes short of the body", n);
-        }
-        size_t k = c->len - c->pos;
-        if (!to_eof && k > n)
-            k = (size_t)n;
-        if (*got + k > max)
-            return too_big(c, max);
-        if (cvm_wr_bytes(out, c->buf + c->pos, k) != 0)
-            return fail(c, "out of memory");
-        c->pos += k;
-        *got += k;
-        if (!to_eof)
-            n -= k;
-    }
-    return CVM_HTTP_DONE;
+    if (e->code == CVM_E_TRUNCATED)
+        return fail(c, "the server closed the connection %s (%s %s at offset %zu)", e->msg, e->what, e->field,
+                    e->offset);
+    return fail(c, "%s (%s %s at offset %zu)", e->msg, e->what, e->field, e->offset);
 }
 
-static int read_chunked(conn *c, cvm_wr *out, size_t max, size_t *got)
+static int read_response(conn *c, const cvm_http_req *r, long *status, cvm_wr *out)
 {
-    char line[128];
+    cvm_err e;
+    cvm_http1_head h;
+    size_t len = 0;
+    int rc;
     for (;;) {
-        int e = read_line(c, line, sizeof line, NULL, "chunk size line");
-        if (e)
-            return e;
-        size_t hl = strspn(line, "0123456789abcdefABCDEF");
-        if (!hl || hl > 15 || (line[hl] && line[hl] != ';' && line[hl] != ' ' && line[hl] != '\t'))
-            return fail(c, "malformed chunk size \"%.40s\"", line);
-        unsigned long long n = strtoull(line, NULL, 16);
-        if (n == 0)
+        ssize_t n = recv_some(c, c->buf + len, sizeof c->buf - len);
+        if (n < 0)
+            return CVM_HTTP_FAILED;
+        size_t was = len;
+        len += (size_t)n;
+        /* a head can only be complete after a LF: parsing at each LF, when
+         * the buffer is full and at EOF gives the parser's verdict on the
+         * whole input without re-parsing the head for every byte */
+        if (n > 0 && len < sizeof c->buf && !memchr(c->buf + was, '\n', (size_t)n))
+            continue;
+        cvm_err_clear(&e);
+        rc = cvm_http1_head_parse(c->buf, len, CVM_HTTP_MAX_HEAD, &h, &e);
+        if (rc != CVM_E_TRUNCATED || n == 0)
             break;
-        if (*got + n > max)
-            return too_big(c, max);
-        if ((e = read_body(c, out, n, false, max, got)))
-            return e;
-        if ((e = read_line(c, line, sizeof line, NULL, "chunk terminator")))
-            return e;
-        if (line[0])
-            return fail(c, "malformed chunk: data longer than its size");
     }
-    /* trailer section up to the empty line; its fields are ignored */
-    size_t used = 0;
-    for (;;) {
-        char tl[1024];
-        int e = read_line(c, tl, sizeof tl, &used, "chunked trailer");
-        if (e)
-            return e;
-        if (!tl[0])
-            return CVM_HTTP_DONE;
+    if (rc)
+        return parse_fail(c, &e);
+    *status = h.status;
+
+    cvm_http1_body d;
+    rc = cvm_http1_body_init(&d, &h, !strcmp(r->method, "HEAD"), r->max_body, &e);
+    const uint8_t *p = c->buf + h.head_len; /* body bytes that came with the head */
+    size_t have = len - h.head_len;
+    while (!rc && !cvm_http1_body_done(&d)) {
+        if (have) {
+            rc = cvm_http1_body_feed(&d, p, have, NULL, out, &e);
+            have = 0;
+            continue;
+        }
+        ssize_t n = recv_some(c, c->buf, sizeof c->buf);
+        if (n < 0)
+            return CVM_HTTP_FAILED;
+        if (n == 0) {
+            rc = cvm_http1_body_finish(&d, &e);
+            break;
+        }
+        p = c->buf;
+        have = (size_t)n;
     }
+    if (rc)
+        return d.too_big ? too_big(c, r->max_body) : parse_fail(c, &e);
+    return CVM_HTTP_DONE;
 }
 
 static int exchange(conn *c, const cvm_http_req *r, const url_parts *u, long *status, cvm_wr *out)
@@ -400,42 +304,7 @@ static int exchange(conn *c, const cvm_http_req *r, const url_parts *u, long *st
     cvm_wr_free(&q);
     if (e)
         return e;
-
-    head h = {0};
-    size_t used = 0;
-    char line[CVM_HTTP_MAX_HEAD + 1];
-    /* 1xx interim responses (100 Continue) precede the final one */
-    for (;;) {
-        if ((e = read_line(c, line, sizeof line, &used, "status line")))
-            return e;
-        if ((e = parse_status(c, line, &h.status)))
-            return e;
-        for (;;) {
-            if ((e = read_line(c, line, sizeof line, &used, "response headers")))
-                return e;
-            if (!line[0])
-                break;
-            if ((e = parse_header(c, line, &h)))
-                return e;
-        }
-        if (h.status >= 200)
-            break;
-        h = (head){0};
-    }
-    *status = h.status;
-    if (h.chunked && h.has_len)
-        return fail(c, "both Content-Length and Transfer-Encoding: chunked");
-    size_t got = 0;
-    if (!strcmp(r->method, "HEAD") || h.status == 204 || h.status == 304)
-        return CVM_HTTP_DONE;
-    if (h.chunked)
-        return read_chunked(c, out, r->max_body, &got);
-    if (h.has_len) {
-        if (h.content_length > r->max_body)
-            return too_big(c, r->max_body); /* before reading a byte of it */
-        return read_body(c, out, h.content_length, false, r->max_body, &got);
-    }
-    return read_body(c, out, 0, true, r->max_body, &got);
+    return read_response(c, r, status, out);
 }
 
 int cvm_http_plain(const cvm_http_req *r, long *status, cvm_wr *out, char *msg, size_t msgcap)

@@ -6,7 +6,8 @@ The first path segment picks the behaviour: /ok, /e500, /garbage, /big,
 the client's HTTP parsing: /chunked (the THIM JSON chunked, with a chunk
 extension and a trailer), /badstatus, /bighead (20 KiB of headers), /short
 (closes 10 bytes into a 100-byte body), /lf (bare-LF line ends), /badchunk
-(closes inside a chunk), /bigchunked (a 200 KB chunked body). Writes the bound port to
+(closes inside a chunk), /bigchunked (a 200 KB chunked body), /trickle (a
+100 Continue, then /chunked, sent 7 bytes at a time). Writes the bound port to
 PORTFILE; GET /hits/<mode> returns how many requests <mode> received, GET
 /paths the paths of all other requests, one a line."""
 import http.server, sys, time, collections
@@ -31,6 +32,7 @@ RAW = {
     'short': lambda b: b'HTTP/1.1 200 OK\r\nContent-Length: 100\r\n\r\n0123456789',
     'lf': lambda b: b'HTTP/1.1 200 OK\nContent-Length: 2\n\n{}',
     'badchunk': lambda b: b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n10\r\n0123',
+    'trickle': lambda b: b'HTTP/1.1 100 Continue\r\n\r\n' + chunked(b),
     'bigchunked': lambda b: (b'HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n'
                              + (b'1000\r\n' + b' ' * 4096 + b'\r\n') * 50 + b'0\r\n\r\n'),
 }
@@ -74,8 +76,13 @@ class H(http.server.BaseHTTPRequestHandler):
             return self.send(200, b'{' + b' ' * 200000 + b'}')
         if mode in RAW:
             self.close_connection = True
-            self.wfile.write(RAW[mode](load(0)))
-            self.wfile.flush()
+            raw = RAW[mode](load(0))
+            step = 7 if mode == 'trickle' else len(raw)
+            for i in range(0, len(raw), step):
+                self.wfile.write(raw[i:i + step])
+                self.wfile.flush()
+                if step < len(raw):
+                    time.sleep(0.002)
             return
         if mode == 'slow':
             time.sleep(4)

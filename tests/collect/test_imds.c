@@ -178,6 +178,11 @@ static void t_chunked(void **state)
     assert_memory_equal(b, want, n);
     assert_int_equal(b[n], 0);
     free(b);
+    /* an interim head, then the same, in 7-byte pieces across many reads */
+    assert_int_equal(thim_once("trickle", &b, &n, &err), CVM_OK);
+    assert_int_equal(n, strlen(want));
+    assert_memory_equal(b, want, n);
+    free(b);
 }
 
 static void t_bigchunked_aborts(void **state)
@@ -197,11 +202,14 @@ static void t_malformed(void **state)
     static const struct {
         const char *mode, *msg;
     } cases[] = {
-        {"badstatus", "malformed HTTP status line \"HTTP/1.1 2OO OK\""},
-        {"bighead", "exceeds 16384 bytes"},
-        {"short", "closed the connection 90 bytes short of the body"},
-        {"lf", "bare LF"},
-        {"badchunk", "closed the connection 12 bytes short"},
+        /* the parser's words, field and absolute offset (format/http1.c) */
+        {"badstatus", "malformed HTTP status line \"HTTP/1.1 2OO OK\": status code is not 3 digits "
+                      "(HTTP response status_line.status_code at offset 10)"},
+        {"bighead", "the response head exceeds 16384 bytes (HTTP response head at offset 16384)"},
+        {"short", "the server closed the connection 90 bytes short of the body (HTTP response body at offset 50)"},
+        {"lf", "bare LF in the status line (lines must end with CRLF) (HTTP response status_line at offset 15)"},
+        {"badchunk", "the server closed the connection 12 bytes short of the 16-byte chunk (HTTP response "
+                     "chunk_data at offset 55)"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
         uint8_t *b = NULL;

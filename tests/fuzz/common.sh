@@ -24,6 +24,7 @@ max_len() {
     amdext) echo 1024 ;;
     spki) echo 4096 ;;       # RSA-4096 SPKI PEM is ~800 bytes
     thim) echo 12288 ;;      # the ACI THIM capture is ~7 KiB
+    http) echo 8192 ;;       # an IMDS THIM response is ~7 KiB; fuzz_http caps the head at 4 KiB
     tpm*) echo 2048 ;;
     pcrs) echo 4096 ;;
     eventlog|cel) echo 65536 ;;

@@ -33,6 +33,7 @@
 #include "cel.h"
 #include "eventlog.h"
 #include "hcl.h"
+#include "http1.h"
 #include "manifest.h"
 #include "pcrs.h"
 #include "rtlog.h"
@@ -1185,6 +1186,61 @@ static void gen_verify(const char *vectors)
     closedir(d);
 }
 
+/* ---- HTTP/1.1 responses (the collector's plain-HTTP client) ---- */
+
+static void gen_http(void)
+{
+    static const char thim[] = "{\"vcekCert\":\"-----BEGIN CERTIFICATE-----\\nMIIF\\n-----END CERTIFICATE-----\\n\","
+                               "\"tcbm\":\"7308000000000003\",\"certificateChain\":\"x\"}";
+    static const struct {
+        const char *name, *resp;
+        bool valid;
+    } seeds[] = {
+        {"cl", "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\nServer: Microsoft-IIS/10.0\r\n"
+               "Date: Sat, 28 Nov 2026 08:00:00 GMT\r\nContent-Length: 2\r\n\r\n{}", true},
+        {"chunked", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    "5;ext=1;q=\"a b\"\r\nhello\r\n1A \t;x\r\nabcdefghijklmnopqrstuvwxyz\r\n"
+                    "0\r\nX-Trailer: t\r\nX-Empty:\r\n\r\n", true},
+        {"close", "HTTP/1.0 200 OK\r\nServer: BaseHTTP/0.6 Python/3.11.2\r\n\r\nclose-delimited body\r\n", true},
+        {"interim", "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\nLink: </x>\r\n\r\n"
+                    "HTTP/1.1 201 Created\r\nContent-Length: 1\r\nContent-Length: 1\r\n\r\nz", true},
+        {"nobody", "HTTP/1.1 204 No Content\r\nContent-Length: 10\r\n\r\n", true},
+        {"noreason", "HTTP/1.1 500\r\nContent-Length: 20\r\n\r\n{\"error\":\"internal\"}", true},
+        {"cl_te", "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", false},
+        {"bare_lf", "HTTP/1.1 200 OK\nContent-Length: 2\n\n{}", false},
+        {"obs_fold", "HTTP/1.1 200 OK\r\nX-A: 1\r\n continued\r\nContent-Length: 0\r\n\r\n", false},
+        {"bigchunk", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nFFFFFFFFFFFFFFFF\r\n", false},
+    };
+    for (size_t i = 0; i < sizeof(seeds) / sizeof(seeds[0]); i++) {
+        size_t n = strlen(seeds[i].resp);
+        if (seeds[i].valid) {
+            cvm_err e;
+            cvm_err_clear(&e);
+            must_ok(cvm_http1_parse((const uint8_t *)seeds[i].resp, n, 16384, 65536, false, NULL,
+                                    NULL, &e),
+                    &e, seeds[i].name);
+        }
+        put("http", seeds[i].name, seeds[i].resp, n);
+    }
+    /* an IMDS THIM answer as Azure sends it, and the same chunked in two */
+    cvm_wr w;
+    cvm_wr_init(&w);
+    cvm_wr_printf(&w, "HTTP/1.1 200 OK\r\nContent-Type: application/json; charset=utf-8\r\n"
+                      "Content-Length: %zu\r\n\r\n%s", strlen(thim), thim);
+    cvm_err e;
+    cvm_err_clear(&e);
+    must_ok(cvm_http1_parse(w.p, w.len, 16384, 65536, false, NULL, NULL, &e), &e, "http/thim");
+    put_wr("http", "thim", &w);
+    cvm_wr_free(&w);
+    cvm_wr_init(&w);
+    cvm_wr_printf(&w, "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x\r\n%.10s\r\n%zX\r\n%s\r\n0\r\n\r\n",
+                  10, thim, strlen(thim) - 10, thim + 10);
+    cvm_err_clear(&e);
+    must_ok(cvm_http1_parse(w.p, w.len, 16384, 65536, false, NULL, NULL, &e), &e, "http/thim_chunked");
+    put_wr("http", "thim_chunked", &w);
+    cvm_wr_free(&w);
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2 && argc != 3) {
@@ -1197,6 +1253,7 @@ int main(int argc, char **argv)
     gen_snp();
     gen_runtime_hcl();
     gen_b64url();
+    gen_http();
     gen_certs_thim();
     gen_tpm();
     gen_eventlog();
