@@ -9,7 +9,10 @@
 # and the script prints the table at the end. Exit 1 when any target
 # crashed, leaked, timed out or hit an invariant (artifacts under
 # WORK/artifacts/<target>, log under WORK/logs/<target>.campaign.log).
-# Env: CVM_FUZZ_BUILD, CVM_FUZZ_WORK as run.sh; CVM_FUZZ_NICE (default 10).
+# Env: CVM_FUZZ_BUILD, CVM_FUZZ_WORK as run.sh; CVM_FUZZ_NICE (default 10);
+# CVM_FUZZ_TIMEOUT, libFuzzer's per-input limit in wall seconds (default 10:
+# on a machine busy with other work, raise it, or a descheduled process
+# reports a "timeout" on an input that takes milliseconds).
 set -euo pipefail
 
 runs=${1:-10000000}
@@ -46,7 +49,7 @@ one() {
   [ -f "$src/tests/fuzz/$t.dict" ] && dict=(-dict="$src/tests/fuzz/$t.dict")
   local s0 rc=0
   s0=$(date +%s)
-  nice -n "${CVM_FUZZ_NICE:-10}" "$bin" -runs="$runs" -max_len="$(max_len "$t")" -timeout=10 \
+  nice -n "${CVM_FUZZ_NICE:-10}" "$bin" -runs="$runs" -max_len="$(max_len "$t")" -timeout="${CVM_FUZZ_TIMEOUT:-10}" \
     -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" "${dict[@]}" \
     "$corpus" "$work/seeds/$t" >"$log" 2>&1 || rc=$?
   local secs=$(( $(date +%s) - s0 ))
