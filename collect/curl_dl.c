@@ -3,9 +3,9 @@
  * GnuTLS, ...) for ~20 ms of start-up although IMDS is plain HTTP
  * (bench/collect_bench.sh). curl.h is used for types and constants only;
  * every call goes through a pointer from dlsym. curl_easy_setopt and
- * curl_easy_getinfo are variadic: each is called through a pointer whose
- * prototype has the exact argument type passed (long, const char *, void *,
- * curl_off_t, a callback), which is the variadic ABI on x86-64/aarch64. */
+ * curl_easy_getinfo are variadic and are called through pointers with
+ * their variadic prototypes; one typed helper per argument type keeps each
+ * call passing exactly the type libcurl reads back with va_arg. */
 #include "http.h"
 
 #include <dlfcn.h>
@@ -24,12 +24,8 @@ typedef const char *(*easy_strerror_fn)(CURLcode);
 typedef struct curl_slist *(*slist_append_fn)(struct curl_slist *, const char *);
 typedef void (*slist_free_fn)(struct curl_slist *);
 typedef size_t (*write_cb)(char *, size_t, size_t, void *);
-typedef CURLcode (*setopt_long_fn)(CURL *, CURLoption, long);
-typedef CURLcode (*setopt_ptr_fn)(CURL *, CURLoption, void *);
-typedef CURLcode (*setopt_str_fn)(CURL *, CURLoption, const char *);
-typedef CURLcode (*setopt_off_fn)(CURL *, CURLoption, curl_off_t);
-typedef CURLcode (*setopt_cb_fn)(CURL *, CURLoption, write_cb);
-typedef CURLcode (*getinfo_long_fn)(CURL *, CURLINFO, long *);
+typedef CURLcode (*setopt_fn)(CURL *, CURLoption, ...);
+typedef CURLcode (*getinfo_fn)(CURL *, CURLINFO, ...);
 
 static struct {
     bool tried, ok;
@@ -40,7 +36,8 @@ static struct {
     easy_strerror_fn easy_strerror;
     slist_append_fn slist_append;
     slist_free_fn slist_free_all;
-    void *setopt, *getinfo;
+    setopt_fn setopt;
+    getinfo_fn getinfo;
 } k;
 
 static bool load(void)
@@ -75,42 +72,12 @@ static bool load(void)
     return true;
 }
 
-static CURLcode opt_long(CURL *c, CURLoption o, long v)
-{
-    setopt_long_fn f;
-    memcpy(&f, &k.setopt, sizeof f);
-    return f(c, o, v);
-}
-static CURLcode opt_ptr(CURL *c, CURLoption o, void *v)
-{
-    setopt_ptr_fn f;
-    memcpy(&f, &k.setopt, sizeof f);
-    return f(c, o, v);
-}
-static CURLcode opt_str(CURL *c, CURLoption o, const char *v)
-{
-    setopt_str_fn f;
-    memcpy(&f, &k.setopt, sizeof f);
-    return f(c, o, v);
-}
-static CURLcode opt_off(CURL *c, CURLoption o, curl_off_t v)
-{
-    setopt_off_fn f;
-    memcpy(&f, &k.setopt, sizeof f);
-    return f(c, o, v);
-}
-static CURLcode opt_cb(CURL *c, CURLoption o, write_cb v)
-{
-    setopt_cb_fn f;
-    memcpy(&f, &k.setopt, sizeof f);
-    return f(c, o, v);
-}
-static CURLcode info_long(CURL *c, CURLINFO i, long *v)
-{
-    getinfo_long_fn f;
-    memcpy(&f, &k.getinfo, sizeof f);
-    return f(c, i, v);
-}
+static CURLcode opt_long(CURL *c, CURLoption o, long v) { return k.setopt(c, o, v); }
+static CURLcode opt_ptr(CURL *c, CURLoption o, void *v) { return k.setopt(c, o, v); }
+static CURLcode opt_str(CURL *c, CURLoption o, const char *v) { return k.setopt(c, o, v); }
+static CURLcode opt_off(CURL *c, CURLoption o, curl_off_t v) { return k.setopt(c, o, v); }
+static CURLcode opt_cb(CURL *c, CURLoption o, write_cb v) { return k.setopt(c, o, v); }
+static CURLcode info_long(CURL *c, CURLINFO i, long *v) { return k.getinfo(c, i, v); }
 
 typedef struct sink {
     cvm_wr *w;

@@ -629,34 +629,31 @@ json_t *cvm_amd_ext_to_json(const cvm_amd_ext *e)
 
 /* ---- fingerprints and description ----------------------------------- */
 
-int cvm_cert_spki_sha256(X509 *x, uint8_t out[32])
+/* SHA-256 of n DER bytes that an i2d_ call allocated (n <= 0: it failed) */
+static int der_sha256(unsigned char *der, int n, uint8_t out[32])
 {
-    unsigned char *der = NULL;
     unsigned int mdlen = 0;
-    int n = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
-    int ok;
     if (n <= 0) {
         ERR_clear_error();
         return CVM_E_VALUE;
     }
-    ok = EVP_Digest(der, (size_t)n, out, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
+    int ok = EVP_Digest(der, (size_t)n, out, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
     OPENSSL_free(der);
     return ok ? CVM_OK : CVM_E_VALUE;
+}
+
+int cvm_cert_spki_sha256(X509 *x, uint8_t out[32])
+{
+    unsigned char *der = NULL;
+    int n = x ? i2d_X509_PUBKEY(X509_get_X509_PUBKEY(x), &der) : -1;
+    return der_sha256(der, n, out);
 }
 
 int cvm_cert_sha256(X509 *x, uint8_t out[32])
 {
     unsigned char *der = NULL;
-    unsigned int mdlen = 0;
     int n = x ? i2d_X509(x, &der) : -1;
-    int ok;
-    if (n <= 0) {
-        ERR_clear_error();
-        return CVM_E_VALUE;
-    }
-    ok = EVP_Digest(der, (size_t)n, out, &mdlen, EVP_sha256(), NULL) == 1 && mdlen == 32;
-    OPENSSL_free(der);
-    return ok ? CVM_OK : CVM_E_VALUE;
+    return der_sha256(der, n, out);
 }
 
 static json_t *name_json(const X509_NAME *nm)

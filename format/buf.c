@@ -380,7 +380,7 @@ void cvm_hex(const uint8_t *p, size_t n, char *out)
     out[2 * n] = 0;
 }
 
-static int hexval(char c)
+int cvm_hexval(char c)
 {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;
@@ -393,10 +393,25 @@ long cvm_unhex(const char *s, size_t slen, uint8_t *out, size_t cap)
     if (slen % 2 || slen / 2 > cap)
         return -1;
     for (size_t i = 0; i < slen / 2; i++) {
-        int hi = hexval(s[2 * i]), lo = hexval(s[2 * i + 1]);
+        int hi = cvm_hexval(s[2 * i]), lo = cvm_hexval(s[2 * i + 1]);
         if (hi < 0 || lo < 0)
             return -1;
         out[i] = (uint8_t)(hi << 4 | lo);
     }
     return (long)(slen / 2);
+}
+
+void *cvm_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first, size_t max)
+{
+    if (n < *cap)
+        return arr;
+    size_t ncap = *cap ? *cap * 2 : first;
+    if (ncap > max)
+        ncap = max;
+    if (ncap <= n || ncap > SIZE_MAX / size)
+        return NULL;
+    void *p = realloc(arr, ncap * size);
+    if (p)
+        *cap = ncap;
+    return p;
 }

@@ -93,6 +93,14 @@ int cvm_ct_memcmp(const void *a, const void *b, size_t n);
 
 /* Lower-case hex of n bytes into out (2n+1 bytes). */
 void cvm_hex(const uint8_t *p, size_t n, char *out);
+/* Room for one more element in `arr`, an array of `*cap` elements of
+ * `size` bytes with n in use: doubles from `first`, never past `max`
+ * elements (the caller has checked n < max). Returns the array, moved or
+ * not, or NULL out of memory (then `arr` is unchanged and still owned). */
+void *cvm_grow(void *arr, size_t *cap, size_t n, size_t size, size_t first, size_t max);
+
+/* The value of one hex digit (either case), or -1. */
+int cvm_hexval(char c);
 /* Strict hex decode (upper or lower case, even length, no spaces). Returns
  * the number of bytes written, or -1. */
 long cvm_unhex(const char *s, size_t slen, uint8_t *out, size_t cap);

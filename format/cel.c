@@ -3,7 +3,6 @@
 #include "cel.h"
 #include "jsonutil.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -11,15 +10,6 @@
 #include "eventlog.h"
 #include "rtlog.h"
 
-static const char *fld(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static const char *fld(char *b, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, n, fmt, ap);
-    va_end(ap);
-    return b;
-}
 
 const char *cvm_cel_content_type_name(uint8_t ct)
 {
@@ -58,10 +48,10 @@ int cvm_cel_rd_tlv(cvm_rd *r, const char *field, uint8_t *type, cvm_rd *value)
     uint8_t t;
     uint32_t len;
     int rc;
-    if ((rc = cvm_rd_u8(r, fld(f, sizeof f, "%s.type", field), &t)))
+    if ((rc = cvm_rd_u8(r, cvm_fieldf(f, sizeof f, "%s.type", field), &t)))
         return rc;
     size_t len_off = cvm_rd_abs(r);
-    if ((rc = cvm_rd_u32be(r, fld(f, sizeof f, "%s.length", field), &len))) {
+    if ((rc = cvm_rd_u32be(r, cvm_fieldf(f, sizeof f, "%s.length", field), &len))) {
         r->pos = start;
         return rc;
     }
@@ -71,7 +61,7 @@ int cvm_cel_rd_tlv(cvm_rd *r, const char *field, uint8_t *type, cvm_rd *value)
         r->pos = start;
         return rc;
     }
-    if ((rc = cvm_rd_sub(r, fld(f, sizeof f, "%s.value", field), len, value))) {
+    if ((rc = cvm_rd_sub(r, cvm_fieldf(f, sizeof f, "%s.value", field), len, value))) {
         r->pos = start;
         return rc;
     }
@@ -121,7 +111,7 @@ static int check_nested(cvm_rd *v, const char *field)
     for (size_t i = 0; cvm_rd_left(v) > 0; i++) {
         uint8_t t;
         cvm_rd sub;
-        int rc = cvm_cel_rd_tlv(v, fld(f, sizeof f, "%s[%zu]", field, i), &t, &sub);
+        int rc = cvm_cel_rd_tlv(v, cvm_fieldf(f, sizeof f, "%s[%zu]", field, i), &t, &sub);
         if (rc)
             return rc;
     }
@@ -136,7 +126,7 @@ static int parse_digests(cvm_rd *v, const char *field, cvm_cel_record *rec)
         uint8_t t;
         cvm_rd d;
         size_t off = cvm_rd_abs(v);
-        fld(f, sizeof f, "%s[%zu]", field, n);
+        cvm_fieldf(f, sizeof f, "%s[%zu]", field, n);
         int rc = cvm_cel_rd_tlv(v, f, &t, &d);
         if (rc)
             return rc;
@@ -144,13 +134,13 @@ static int parse_digests(cvm_rd *v, const char *field, cvm_cel_record *rec)
             return cvm_rd_fail(v, CVM_E_LIMIT, field, off, "more than %u digests", CVM_CEL_MAX_DIGESTS);
         size_t sz = cvm_eventlog_alg_size(t);
         if (!sz)
-            return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+            return cvm_rd_fail(v, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), off,
                                "unknown hash algorithm %u", t);
         if (cvm_cel_record_digest(rec, t))
-            return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+            return cvm_rd_fail(v, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), off,
                                "%s listed twice", cvm_eventlog_alg_name(t));
         if (cvm_rd_left(&d) != sz)
-            return cvm_rd_fail(v, CVM_E_VALUE, fld(f2, sizeof f2, "%s.length", f), off + 1,
+            return cvm_rd_fail(v, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.length", f), off + 1,
                                "%s digest of %zu bytes, must be %zu", cvm_eventlog_alg_name(t),
                                cvm_rd_left(&d), sz);
         rec->digests[n].alg_id = t;
@@ -176,10 +166,10 @@ static int parse_record(cvm_rd *r, size_t i, const cvm_cel_record *prev, cvm_cel
     size_t start = cvm_rd_pos(r);
 
     /* RECNUM */
-    if ((rc = cvm_cel_rd_tlv(r, fld(f, sizeof f, "records[%zu].recnum", i), &t, &v)))
+    if ((rc = cvm_cel_rd_tlv(r, cvm_fieldf(f, sizeof f, "records[%zu].recnum", i), &t, &v)))
         return rc;
     if (t != CVM_CEL_T_RECNUM)
-        return cvm_rd_fail(r, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), rec->offset,
+        return cvm_rd_fail(r, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), rec->offset,
                            "%s top-level type %u where a record starts (RECNUM, 0)",
                            t <= CVM_CEL_T_DIGESTS || content_type_known(t) ? "misplaced" : "unknown", t);
     rec->recnum_width = (uint8_t)cvm_rd_left(&v);
@@ -192,14 +182,14 @@ static int parse_record(cvm_rd *r, size_t i, const cvm_cel_record *prev, cvm_cel
 
     /* PCR or NV_INDEX */
     size_t off = cvm_rd_abs(r);
-    if ((rc = cvm_cel_rd_tlv(r, fld(f, sizeof f, "records[%zu].pcr", i), &t, &v)))
+    if ((rc = cvm_cel_rd_tlv(r, cvm_fieldf(f, sizeof f, "records[%zu].pcr", i), &t, &v)))
         return rc;
     if (t != CVM_CEL_T_PCR && t != CVM_CEL_T_NV_INDEX)
-        return cvm_rd_fail(r, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+        return cvm_rd_fail(r, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), off,
                            "type %u, expected PCR (1) or NV_INDEX (2)", t);
     rec->is_nv_index = t == CVM_CEL_T_NV_INDEX;
     if (rec->is_nv_index)
-        fld(f, sizeof f, "records[%zu].nv_index", i);
+        cvm_fieldf(f, sizeof f, "records[%zu].nv_index", i);
     rec->index_width = (uint8_t)cvm_rd_left(&v);
     if ((rc = cvm_cel_rd_uint(&v, f, 4, &x)))
         return rc;
@@ -209,20 +199,20 @@ static int parse_record(cvm_rd *r, size_t i, const cvm_cel_record *prev, cvm_cel
 
     /* DIGESTS */
     off = cvm_rd_abs(r);
-    if ((rc = cvm_cel_rd_tlv(r, fld(f, sizeof f, "records[%zu].digests", i), &t, &v)))
+    if ((rc = cvm_cel_rd_tlv(r, cvm_fieldf(f, sizeof f, "records[%zu].digests", i), &t, &v)))
         return rc;
     if (t != CVM_CEL_T_DIGESTS)
-        return cvm_rd_fail(r, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+        return cvm_rd_fail(r, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), off,
                            "type %u, expected DIGESTS (3)", t);
     if ((rc = parse_digests(&v, f, rec)))
         return rc;
 
     /* CONTENT */
     off = cvm_rd_abs(r);
-    if ((rc = cvm_cel_rd_tlv(r, fld(f, sizeof f, "records[%zu].content", i), &t, &v)))
+    if ((rc = cvm_cel_rd_tlv(r, cvm_fieldf(f, sizeof f, "records[%zu].content", i), &t, &v)))
         return rc;
     if (!content_type_known(t))
-        return cvm_rd_fail(r, CVM_E_VALUE, fld(f2, sizeof f2, "%s.type", f), off,
+        return cvm_rd_fail(r, CVM_E_VALUE, cvm_fieldf(f2, sizeof f2, "%s.type", f), off,
                            "%s content type %u", t <= CVM_CEL_T_DIGESTS ? "misplaced" : "unknown", t);
     rec->content_type = t;
     rec->content_len = (uint32_t)cvm_rd_left(&v);
@@ -249,18 +239,12 @@ int cvm_cel_parse(const uint8_t *buf, size_t len, const char *what, cvm_cel *out
                              CVM_CEL_MAX_RECORDS);
             goto fail;
         }
-        if (out->n_records == cap) {
-            size_t ncap = cap ? cap * 2 : 16;
-            if (ncap > CVM_CEL_MAX_RECORDS)
-                ncap = CVM_CEL_MAX_RECORDS;
-            cvm_cel_record *nr = realloc(out->records, ncap * sizeof(*nr));
-            if (!nr) {
-                rc = cvm_err_set(err, CVM_E_NOMEM, r.what, "records", CVM_NO_OFFSET, "out of memory");
-                goto fail;
-            }
-            out->records = nr;
-            cap = ncap;
+        cvm_cel_record *nr = cvm_grow(out->records, &cap, out->n_records, sizeof(*nr), 16, CVM_CEL_MAX_RECORDS);
+        if (!nr) {
+            rc = cvm_err_set(err, CVM_E_NOMEM, r.what, "records", CVM_NO_OFFSET, "out of memory");
+            goto fail;
         }
+        out->records = nr;
         const cvm_cel_record *prev = out->n_records ? &out->records[out->n_records - 1] : NULL;
         if ((rc = parse_record(&r, out->n_records, prev, &out->records[out->n_records])))
             goto fail;
@@ -372,7 +356,7 @@ int cvm_cel_replay_n(const cvm_cel *cel, size_t n, uint16_t alg, uint32_t pcr,
         const cvm_cel_digest *d = cvm_cel_record_digest(rec, alg);
         char f[64];
         if (!d)
-            return cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].digests", i),
+            return cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu].digests", i),
                                rec->offset, "record %llu extends PCR %u but has no %s digest",
                                (unsigned long long)rec->recnum, pcr, cvm_eventlog_alg_name(alg));
         int rc = cvm_eventlog_extend(alg, out, d->digest);

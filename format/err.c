@@ -72,3 +72,12 @@ const char *cvm_err_format(const cvm_err *e, char *buf, size_t n)
              "", e->msg[0] ? e->msg : cvm_errcode_name(e->code));
     return buf;
 }
+
+const char *cvm_fieldf(char *b, size_t n, const char *fmt, ...)
+{
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(b, n, fmt, ap);
+    va_end(ap);
+    return b;
+}

@@ -37,6 +37,9 @@ int cvm_err_set(cvm_err *e, int code, const char *what, const char *field,
                 size_t offset, const char *fmt, ...)
     __attribute__((format(printf, 6, 7)));
 
+/* Formats a field name for cvm_err_set into b ("records[3].digests[1]"). */
+const char *cvm_fieldf(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
 /* Replaces e->what (used when a caller learns the file name late, e.g. a
  * bundle member parsed from memory). */
 void cvm_err_set_what(cvm_err *e, const char *what);

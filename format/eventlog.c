@@ -3,7 +3,6 @@
 #include "eventlog.h"
 #include "jsonutil.h"
 
-#include <stdarg.h>
 #include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -155,15 +154,6 @@ void cvm_eventlog_free(cvm_eventlog *log)
 }
 
 /* Field names carry the event index, e.g. "events[12].digests[1].hash_alg". */
-static const char *fld(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static const char *fld(char *b, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, n, fmt, ap);
-    va_end(ap);
-    return b;
-}
 
 static int parse_spec_id(cvm_rd *r, cvm_eventlog *log)
 {
@@ -222,9 +212,9 @@ static int parse_spec_id(cvm_rd *r, cvm_eventlog *log)
         char f[96];
         cvm_eventlog_alg a;
         size_t off = cvm_rd_abs(&s);
-        if ((rc = cvm_rd_u16le(&s, fld(f, sizeof f, "spec_id.digest_sizes[%u].algorithm_id", i),
+        if ((rc = cvm_rd_u16le(&s, cvm_fieldf(f, sizeof f, "spec_id.digest_sizes[%u].algorithm_id", i),
                                &a.alg_id)) ||
-            (rc = cvm_rd_u16le(&s, fld(f, sizeof f, "spec_id.digest_sizes[%u].digest_size", i),
+            (rc = cvm_rd_u16le(&s, cvm_fieldf(f, sizeof f, "spec_id.digest_sizes[%u].digest_size", i),
                                &a.digest_size)))
             return rc;
         size_t known = cvm_eventlog_alg_size(a.alg_id);
@@ -232,13 +222,13 @@ static int parse_spec_id(cvm_rd *r, cvm_eventlog *log)
          * its size); it just cannot be replayed. */
         if (known ? a.digest_size != known : (a.digest_size == 0 || a.digest_size > CVM_EVENTLOG_MAX_DIGEST))
             return cvm_rd_fail(&s, CVM_E_VALUE,
-                               fld(f, sizeof f, "spec_id.digest_sizes[%u].digest_size", i), off + 2,
+                               cvm_fieldf(f, sizeof f, "spec_id.digest_sizes[%u].digest_size", i), off + 2,
                                "algorithm 0x%04x declares %u bytes, expected %zu", a.alg_id,
                                a.digest_size, known);
         for (size_t j = 0; j < i; j++)
             if (log->algs[j].alg_id == a.alg_id)
                 return cvm_rd_fail(&s, CVM_E_VALUE,
-                                   fld(f, sizeof f, "spec_id.digest_sizes[%u].algorithm_id", i), off,
+                                   cvm_fieldf(f, sizeof f, "spec_id.digest_sizes[%u].algorithm_id", i), off,
                                    "algorithm 0x%04x listed twice", a.alg_id);
         log->algs[i] = a;
     }
@@ -267,14 +257,14 @@ static int parse_event2(cvm_rd *r, cvm_eventlog *log, size_t idx, cvm_eventlog_e
     ev->index = idx;
     ev->offset = cvm_rd_abs(r);
     size_t start = cvm_rd_pos(r);
-    if ((rc = cvm_rd_u32le(r, fld(f, sizeof f, "events[%zu].pcr_index", idx), &ev->pcr_index)))
+    if ((rc = cvm_rd_u32le(r, cvm_fieldf(f, sizeof f, "events[%zu].pcr_index", idx), &ev->pcr_index)))
         return rc;
     if (ev->pcr_index >= CVM_EVENTLOG_NUM_PCRS)
         return cvm_rd_fail(r, CVM_E_VALUE, f, ev->offset, "PCR %u is not 0..23", ev->pcr_index);
-    if ((rc = cvm_rd_u32le(r, fld(f, sizeof f, "events[%zu].event_type", idx), &ev->event_type)))
+    if ((rc = cvm_rd_u32le(r, cvm_fieldf(f, sizeof f, "events[%zu].event_type", idx), &ev->event_type)))
         return rc;
     size_t count_off = cvm_rd_abs(r);
-    if ((rc = cvm_rd_u32le(r, fld(f, sizeof f, "events[%zu].digests.count", idx), &count)))
+    if ((rc = cvm_rd_u32le(r, cvm_fieldf(f, sizeof f, "events[%zu].digests.count", idx), &count)))
         return rc;
     /* Every event carries one digest per active bank (PFP); fewer would
      * leave a bank unreplayable, more cannot be sized. */
@@ -286,7 +276,7 @@ static int parse_event2(cvm_rd *r, cvm_eventlog *log, size_t idx, cvm_eventlog_e
     for (uint32_t j = 0; j < count; j++) {
         uint16_t alg;
         size_t off = cvm_rd_abs(r);
-        if ((rc = cvm_rd_u16le(r, fld(f, sizeof f, "events[%zu].digests[%u].hash_alg", idx, j), &alg)))
+        if ((rc = cvm_rd_u16le(r, cvm_fieldf(f, sizeof f, "events[%zu].digests[%u].hash_alg", idx, j), &alg)))
             return rc;
         int ai = alg_index(log, alg);
         if (ai < 0)
@@ -297,18 +287,18 @@ static int parse_event2(cvm_rd *r, cvm_eventlog *log, size_t idx, cvm_eventlog_e
         seen[ai] = true;
         ev->digests[j].alg_id = alg;
         ev->digests[j].size = log->algs[ai].digest_size;
-        if ((rc = cvm_rd_view(r, fld(f, sizeof f, "events[%zu].digests[%u].digest", idx, j),
+        if ((rc = cvm_rd_view(r, cvm_fieldf(f, sizeof f, "events[%zu].digests[%u].digest", idx, j),
                               ev->digests[j].size, &ev->digests[j].digest)))
             return rc;
     }
     ev->n_digests = count;
     size_t size_off = cvm_rd_abs(r);
-    if ((rc = cvm_rd_u32le(r, fld(f, sizeof f, "events[%zu].event_size", idx), &ev->event_size)))
+    if ((rc = cvm_rd_u32le(r, cvm_fieldf(f, sizeof f, "events[%zu].event_size", idx), &ev->event_size)))
         return rc;
     if (ev->event_size > cvm_rd_left(r))
         return cvm_rd_fail(r, CVM_E_TRUNCATED, f, size_off, "%u exceeds the %zu bytes left",
                            ev->event_size, cvm_rd_left(r));
-    if ((rc = cvm_rd_view(r, fld(f, sizeof f, "events[%zu].event", idx), ev->event_size, &ev->event)))
+    if ((rc = cvm_rd_view(r, cvm_fieldf(f, sizeof f, "events[%zu].event", idx), ev->event_size, &ev->event)))
         return rc;
     ev->len = cvm_rd_pos(r) - start;
     return CVM_OK;
@@ -353,18 +343,13 @@ int cvm_eventlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_eve
                              CVM_EVENTLOG_MAX_EVENTS);
             goto fail;
         }
-        if (out->n_events == cap) {
-            size_t ncap = cap ? cap * 2 : 64;
-            if (ncap > CVM_EVENTLOG_MAX_EVENTS)
-                ncap = CVM_EVENTLOG_MAX_EVENTS;
-            cvm_eventlog_event *ne = realloc(out->events, ncap * sizeof(*ne));
-            if (!ne) {
-                rc = cvm_err_set(err, CVM_E_NOMEM, r.what, "events", CVM_NO_OFFSET, "out of memory");
-                goto fail;
-            }
-            out->events = ne;
-            cap = ncap;
+        cvm_eventlog_event *ne =
+            cvm_grow(out->events, &cap, out->n_events, sizeof(*ne), 64, CVM_EVENTLOG_MAX_EVENTS);
+        if (!ne) {
+            rc = cvm_err_set(err, CVM_E_NOMEM, r.what, "events", CVM_NO_OFFSET, "out of memory");
+            goto fail;
         }
+        out->events = ne;
         if ((rc = parse_event2(&r, out, out->n_events + 1, &out->events[out->n_events])))
             goto fail;
         out->n_events++;

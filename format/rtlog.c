@@ -1,22 +1,12 @@
 /* PCR23 runtime log profile of CEL-TLV: spec/runtime-log.md. */
 #include "rtlog.h"
 
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "eventlog.h"
 
-static const char *fld(char *b, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static const char *fld(char *b, size_t n, const char *fmt, ...)
-{
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(b, n, fmt, ap);
-    va_end(ap);
-    return b;
-}
 
 static void be(uint8_t *p, uint64_t v, int n)
 {
@@ -224,25 +214,25 @@ int cvm_rtlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_rtlog 
     for (size_t i = 0; i < cel->n_records; i++) {
         const cvm_cel_record *rec = &cel->records[i];
         if (rec->recnum != i) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].recnum", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu].recnum", i),
                              rec->offset, "is %llu, must be %zu (records are numbered from 0)",
                              (unsigned long long)rec->recnum, i);
             goto fail;
         }
         if (rec->is_nv_index || rec->index != CVM_RTLOG_PCR) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].pcr", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu].pcr", i),
                              rec->offset, "%s %u, must be PCR 23",
                              rec->is_nv_index ? "NV index" : "PCR", rec->index);
             goto fail;
         }
         if (rec->n_digests != 1 || rec->digests[0].alg_id != CVM_ALG_SHA256) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].digests", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu].digests", i),
                              rec->offset, "must be exactly one sha256 digest");
             goto fail;
         }
         uint8_t want_ct = i == 0 ? CVM_CEL_CT_MGMT : i == 1 ? CVM_CEL_CT_CVM : CVM_CEL_CT_IMA_TLV;
         if (rec->content_type != want_ct) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu].content_type", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu].content_type", i),
                              rec->offset, "is %u (%s), record %zu must be %s", rec->content_type,
                              cvm_cel_content_type_name(rec->content_type), i,
                              cvm_cel_content_type_name(want_ct));
@@ -252,7 +242,7 @@ int cvm_rtlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_rtlog 
         if (cvm_eventlog_hash(CVM_ALG_SHA256, rec->content, rec->content_len, d) ||
             memcmp(d, rec->digests[0].digest, 32) != 0) {
             rc = cvm_err_set(err, CVM_E_VALUE, what,
-                             fld(f, sizeof f, "records[%zu].digests.sha256", i), rec->offset,
+                             cvm_fieldf(f, sizeof f, "records[%zu].digests.sha256", i), rec->offset,
                              "is not SHA-256 of the record's content");
             goto fail;
         }
@@ -282,7 +272,7 @@ int cvm_rtlog_parse(const uint8_t *buf, size_t len, const char *what, cvm_rtlog 
         cvm_wr_free(&c);
         cvm_wr_free(&wr);
         if (bad) {
-            rc = cvm_err_set(err, CVM_E_VALUE, what, fld(f, sizeof f, "records[%zu]", i),
+            rc = cvm_err_set(err, CVM_E_VALUE, what, cvm_fieldf(f, sizeof f, "records[%zu]", i),
                              rec->offset, "not the canonical %s record of spec/runtime-log.md §3",
                              i == 0 ? "cel_version" : i == 1 ? "log_start" : "file");
             goto fail;
@@ -318,17 +308,6 @@ int cvm_rtlog_match_prefix(const cvm_rtlog *log, const uint8_t pcr23[32], size_t
                        "no prefix of the %zu records replays to the quoted PCR23", log->cel.n_records);
 }
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 int cvm_rtlog_boot_id_parse(const char *s, size_t len, uint8_t out[16])
 {
     if (len == 37 && s[36] == '\n')
@@ -343,7 +322,7 @@ int cvm_rtlog_boot_id_parse(const char *s, size_t len, uint8_t out[16])
             i++;
             continue;
         }
-        int hi = hexval(s[i]), lo = hexval(s[i + 1]);
+        int hi = cvm_hexval(s[i]), lo = cvm_hexval(s[i + 1]);
         if (hi < 0 || lo < 0)
             return CVM_E_VALUE;
         out[k++] = (uint8_t)(hi << 4 | lo);

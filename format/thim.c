@@ -11,17 +11,6 @@ static const char K_CHAIN[] = "certificateChain";
 static const char K_TCBM[] = "tcbm";
 static const char K_CACHE[] = "cacheControl";
 
-static int hexval(char c)
-{
-    if (c >= '0' && c <= '9')
-        return c - '0';
-    if (c >= 'a' && c <= 'f')
-        return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F')
-        return c - 'A' + 10;
-    return -1;
-}
-
 static int take_pem_string(json_t *root, const char *key, const char *what, char **out,
                            size_t *out_len, cvm_err *err)
 {
@@ -93,7 +82,7 @@ int cvm_thim_parse(const uint8_t *buf, size_t len, const char *what, cvm_thim *o
             goto fail;
         }
         for (size_t i = 0; i < 16; i++) {
-            int h = hexval(s[i]);
+            int h = cvm_hexval(s[i]);
             if (h < 0) {
                 rc = cvm_err_set(err, CVM_E_VALUE, what, K_TCBM, CVM_NO_OFFSET,
                                  "character %zu (0x%02x) is not a hex digit", i,

@@ -48,14 +48,10 @@ typedef struct plist {
 
 static int plist_add(plist *l, const char *s)
 {
-    if (l->n == l->cap) {
-        size_t nc = l->cap ? 2 * l->cap : 64;
-        char **nv = realloc(l->v, nc * sizeof *nv);
-        if (!nv)
-            return -1;
-        l->v = nv;
-        l->cap = nc;
-    }
+    char **nv = cvm_grow(l->v, &l->cap, l->n, sizeof *nv, 64, SIZE_MAX / sizeof *nv);
+    if (!nv)
+        return -1;
+    l->v = nv;
     if (!(l->v[l->n] = strdup(s)))
         return -1;
     l->n++;

@@ -356,21 +356,17 @@ static void certs_table(FILE *f, const cvm_verify *v)
         fputs("<h3>Certificates offered and examined (amd.chain)</h3>\n<table class=\"grid\"><thead><tr><th>role</th>"
               "<th>subject CN</th><th>from</th><th>valid</th><th>certificate SHA-256</th></tr></thead><tbody>\n",
               f);
+        /* each field escaped, after the markup that opens it */
+        static const char *const key[] = {"role", "subject_cn", "source", "not_before", "not_after", "cert_sha256"};
+        static const char *const pre[] = {"<tr><td>", "</td><td>", "</td><td>", "</td><td>", " &#8211; ",
+                                          "</td><td><code>"};
         size_t i;
         json_t *c;
         json_array_foreach(certs, i, c) {
-            fputs("<tr><td>", f);
-            esc(f, jstr(c, "role"));
-            fputs("</td><td>", f);
-            esc(f, jstr(c, "subject_cn"));
-            fputs("</td><td>", f);
-            esc(f, jstr(c, "source"));
-            fputs("</td><td>", f);
-            esc(f, jstr(c, "not_before"));
-            fputs(" &#8211; ", f);
-            esc(f, jstr(c, "not_after"));
-            fputs("</td><td><code>", f);
-            esc(f, jstr(c, "cert_sha256"));
+            for (size_t k = 0; k < sizeof key / sizeof key[0]; k++) {
+                fputs(pre[k], f);
+                esc(f, jstr(c, key[k]));
+            }
             fputs("</code></td></tr>\n", f);
         }
         fputs("</tbody></table>\n", f);

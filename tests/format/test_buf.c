@@ -1,5 +1,6 @@
 #include "harness.h"
 
+#include <stdlib.h>
 #include <string.h>
 
 static void rd_ints_are_bounded(void **state)
@@ -104,6 +105,41 @@ static void hex_and_ct(void **state)
     assert_int_not_equal(cvm_ct_memcmp("abcd", "abce", 4), 0);
 }
 
+static void hexval_digits(void **state)
+{
+    (void)state;
+    for (int c = 0; c < 256; c++) {
+        static const char digits[] = "0123456789abcdef";
+        const char *d = strchr(digits, c >= 'A' && c <= 'F' ? c - 'A' + 'a' : c);
+        int want = c && d ? (int)(d - digits) : -1;
+        assert_int_equal(cvm_hexval((char)c), want);
+    }
+}
+
+/* grows by doubling from `first`, stops at `max`, keeps the array on failure */
+static void grow_is_bounded(void **state)
+{
+    (void)state;
+    uint32_t *a = NULL;
+    size_t cap = 0, n = 0;
+    for (; n < 40; n++) {
+        uint32_t *g = cvm_grow(a, &cap, n, sizeof *a, 4, 40);
+        assert_non_null(g);
+        a = g;
+        a[n] = (uint32_t)n;
+        assert_true(cap > n && cap <= 40);
+    }
+    assert_int_equal(cap, 40); /* 4, 8, 16, 32, then the cap */
+    assert_null(cvm_grow(a, &cap, n, sizeof *a, 4, 40));
+    assert_int_equal(cap, 40);
+    for (size_t i = 0; i < n; i++)
+        assert_int_equal(a[i], i);
+    free(a);
+    size_t c2 = 0;
+    assert_null(cvm_grow(NULL, &c2, 0, SIZE_MAX / 2, 4, 8)); /* the byte count overflows */
+    assert_int_equal(c2, 0);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -112,6 +148,8 @@ int main(void)
         cmocka_unit_test(rd_tpm2b_and_end),
         cmocka_unit_test(wr_roundtrip),
         cmocka_unit_test(hex_and_ct),
+        cmocka_unit_test(hexval_digits),
+        cmocka_unit_test(grow_is_bounded),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
