@@ -62,19 +62,32 @@ static long hits(const char *mode)
     return v;
 }
 
+/* GET the THIM path under the stub's `mode` (o NULL: the defaults); returns
+ * the rc, err filled */
+static int thim_get(const char *mode, const cvm_http_opts *o, uint8_t **b, size_t *n, cvm_err *err)
+{
+    char base[200];
+    snprintf(base, sizeof base, "%s/%s", g_base, mode);
+    cvm_err_clear(err);
+    return cvm_imds_thim(base, o, b, n, err);
+}
+
+static int thim_once(const char *mode, uint8_t **b, size_t *n, cvm_err *err)
+{
+    cvm_http_opts o = {.attempts = 1};
+    return thim_get(mode, &o, b, n, err);
+}
+
 static void t_ok(void **state)
 {
     (void)state;
-    char base[200];
-    snprintf(base, sizeof base, "%s/ok/", g_base); /* trailing slash tolerated */
     uint8_t *b = NULL;
     size_t n = 0;
     cvm_err err;
-    cvm_err_clear(&err);
     /* a proxy in the environment must not be used for IMDS */
     setenv("http_proxy", "http://127.0.0.1:1", 1);
     setenv("HTTP_PROXY", "http://127.0.0.1:1", 1);
-    int rc = cvm_imds_thim(base, NULL, &b, &n, &err);
+    int rc = thim_get("ok/", NULL, &b, &n, &err); /* trailing slash tolerated */
     unsetenv("http_proxy");
     unsetenv("HTTP_PROXY");
     assert_int_equal(rc, CVM_OK);
@@ -86,14 +99,11 @@ static void t_ok(void **state)
 static void t_500_retries_then_fails(void **state)
 {
     (void)state;
-    char base[200];
-    snprintf(base, sizeof base, "%s/e500", g_base);
     uint8_t *b = NULL;
     size_t n = 0;
     cvm_err err;
-    cvm_err_clear(&err);
     cvm_http_opts o = {.attempts = 3};
-    assert_int_not_equal(cvm_imds_thim(base, &o, &b, &n, &err), CVM_OK);
+    assert_int_not_equal(thim_get("e500", &o, &b, &n, &err), CVM_OK);
     assert_null(b);
     assert_non_null(strstr(err.msg, "HTTP status 500"));
     assert_non_null(strstr(err.what, "/e500/metadata/THIM/amd/certification"));
@@ -103,13 +113,10 @@ static void t_500_retries_then_fails(void **state)
 static void t_big_aborts_without_retry(void **state)
 {
     (void)state;
-    char base[200];
-    snprintf(base, sizeof base, "%s/big", g_base);
     uint8_t *b = NULL;
     size_t n = 0;
     cvm_err err;
-    cvm_err_clear(&err);
-    assert_int_not_equal(cvm_imds_thim(base, NULL, &b, &n, &err), CVM_OK);
+    assert_int_not_equal(thim_get("big", NULL, &b, &n, &err), CVM_OK);
     assert_non_null(strstr(err.msg, "larger than 65536"));
     assert_int_equal(hits("big"), 1);
 }
@@ -117,14 +124,11 @@ static void t_big_aborts_without_retry(void **state)
 static void t_slow_times_out(void **state)
 {
     (void)state;
-    char base[200];
-    snprintf(base, sizeof base, "%s/slow", g_base);
     uint8_t *b = NULL;
     size_t n = 0;
     cvm_err err;
-    cvm_err_clear(&err);
     cvm_http_opts o = {.attempts = 1, .total_timeout_ms = 500};
-    assert_int_not_equal(cvm_imds_thim(base, &o, &b, &n, &err), CVM_OK);
+    assert_int_not_equal(thim_get("slow", &o, &b, &n, &err), CVM_OK);
     assert_non_null(strstr(err.msg, "Timeout"));
 }
 
@@ -153,16 +157,6 @@ static void t_header_required(void **state)
     cvm_http_opts o = {.attempts = 1};
     assert_int_not_equal(cvm_http_get(url, NULL, &o, &b, &n, &err), CVM_OK);
     assert_non_null(strstr(err.msg, "HTTP status 400"));
-}
-
-/* GET the THIM path of `mode` once; returns the rc, err filled */
-static int thim_once(const char *mode, uint8_t **b, size_t *n, cvm_err *err)
-{
-    char base[200];
-    snprintf(base, sizeof base, "%s/%s", g_base, mode);
-    cvm_err_clear(err);
-    cvm_http_opts o = {.attempts = 1};
-    return cvm_imds_thim(base, &o, b, n, err);
 }
 
 static void t_chunked(void **state)
