@@ -6,20 +6,14 @@
 # process started here is stopped by the EXIT trap.
 set -uo pipefail
 
-SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BLD=${CVM_BUILD_DIR:-$SRC/build}
-COLLECT=$BLD/collect/cvm-collect
-VERIFY=${CVM_VERIFY:-$BLD/verify/cvm-verify}
-FAKE=${FAKE_CVM:-$SRC/testdata/fake-cvm/fake-cvm}
+. "$(dirname "$0")/lib.bash"
 SWTPM_ENV=$SRC/tests/collect/swtpm_env.sh
 STUB=$SRC/tests/collect/http_stub.py
 T="timeout 60"
 export TSS2_LOG=all+NONE
 
-if [ ! -x "$COLLECT" ]; then echo "SKIP: $COLLECT not built"; exit 0; fi
-if [ ! -x "$FAKE" ]; then echo "SKIP: fake CVM not present ($FAKE)"; exit 0; fi
-
-D=$(mktemp -d /tmp/cvc.XXXXXX)
+e2e_need "$COLLECT" "$FAKE"
+e2e_tmpdir cvc
 STUB_PID=
 cleanup() {
     [ -n "$STUB_PID" ] && kill "$STUB_PID" 2>/dev/null
@@ -29,11 +23,6 @@ cleanup() {
     rm -rf "$D"
 }
 trap cleanup EXIT
-
-fails=0
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 # no file and no temp file may be left at/next to the output
 no_output() { [ ! -e "$1" ] && ! ls "$(dirname "$1")"/.cvm-collect.* >/dev/null 2>&1; }
 

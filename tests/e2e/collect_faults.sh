@@ -9,18 +9,13 @@
 # stopped by the EXIT trap.
 set -uo pipefail
 
-SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BLD=${CVM_BUILD_DIR:-$SRC/build}
-COLLECT=$BLD/collect/cvm-collect
-VERIFY=$BLD/verify/cvm-verify
-FAKE=${FAKE_CVM:-$SRC/testdata/fake-cvm/fake-cvm}
+. "$(dirname "$0")/lib.bash"
 T="timeout 60"
 export TSS2_LOG=all+NONE
-[ -x "$COLLECT" ] || { echo "SKIP: $COLLECT not built"; exit 0; }
-[ -x "$FAKE" ] || { echo "SKIP: fake CVM not present"; exit 0; }
+e2e_need "$COLLECT" "$FAKE"
 command -v swtpm >/dev/null || { echo "SKIP: swtpm not installed"; exit 0; }
 
-D=$(mktemp -d /tmp/cvf.XXXXXX)
+e2e_tmpdir cvf
 PIDS=()
 MNT=
 cleanup() {
@@ -30,10 +25,6 @@ cleanup() {
     rm -rf "$D"
 }
 trap cleanup EXIT
-fails=0
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 no_output() { [ ! -e "$1" ] && ! ls "$(dirname "$1")"/.cvm-collect.* >/dev/null 2>&1; }
 export -f no_output
 

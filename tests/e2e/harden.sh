@@ -10,30 +10,17 @@
 #  4. the tamper sweep over every member of this bundle (the in-process C
 #     test tests/verify/test_tamper_sweep.c, given this bundle).
 set -uo pipefail
-# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
-# and the pipeline "fails" at random. qgrep reads to the end.
-qgrep() { grep "$@" >/dev/null; }
 
-SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BLD=${CVM_BUILD_DIR:-$SRC/build}
-COLLECT=$BLD/collect/cvm-collect
-VERIFY=$BLD/verify/cvm-verify
+. "$(dirname "$0")/lib.bash"
 SWEEP=$BLD/tests/verify_test_tamper_sweep
-FAKE=${FAKE_CVM:-$SRC/testdata/fake-cvm/fake-cvm}
-T="timeout 120"
 export TSS2_LOG=all+NONE
 
-for b in "$COLLECT" "$VERIFY"; do [ -x "$b" ] || { echo "SKIP: $b not built"; exit 0; }; done
-[ -x "$FAKE" ] || { echo "SKIP: fake CVM not present"; exit 0; }
+e2e_need "$COLLECT" "$VERIFY" "$FAKE"
 command -v swtpm >/dev/null || { echo "SKIP: swtpm not installed"; exit 0; }
 
-D=$(mktemp -d /tmp/cvh.XXXXXX)
+e2e_tmpdir cvh
 cleanup() { timeout 30 "$FAKE" stop "$D/vm" >/dev/null 2>&1; rm -rf "$D"; }
 trap cleanup EXIT
-fails=0
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 # ---------------------------------------------------------------- 1. static
 # What this proves, honestly: the code WE wrote (cvmformat + cvmverify +

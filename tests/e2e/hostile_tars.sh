@@ -7,21 +7,13 @@
 # bound measured with GNU time (skipped under ASan, whose shadow memory makes
 # RSS meaningless).
 set -uo pipefail
-# grep -q exits at the first match; under pipefail the writer then dies of SIGPIPE
-# and the pipeline "fails" at random. qgrep reads to the end.
-qgrep() { grep "$@" >/dev/null; }
 
-SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BLD=${CVM_BUILD_DIR:-$SRC/build}
-VERIFY=$BLD/verify/cvm-verify
-[ -x "$VERIFY" ] || { echo "SKIP: $VERIFY not built"; exit 0; }
+. "$(dirname "$0")/lib.bash"
+e2e_need "$VERIFY"
 command -v zstd >/dev/null || { echo "SKIP: zstd not installed"; exit 0; }
 
-D=$(mktemp -d /tmp/cvht.XXXXXX)
+e2e_tmpdir cvht
 trap 'rm -rf "$D" /tmp/cvh-abs-escaped' EXIT
-fails=0
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
 
 mkdir -p "$D/out" "$D/a/b/cwd"
 python3 "$SRC/tests/e2e/hostile_tars.py" "$D/out" || { echo "FAIL - generator"; exit 1; }

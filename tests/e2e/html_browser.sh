@@ -10,24 +10,11 @@
 # Skips (exit 0, with a message) when chromium is not installed or cannot run.
 set -uo pipefail
 
-SRC=${CVM_SOURCE_DIR:-$(cd "$(dirname "$0")/../.." && pwd)}
-BLD=${CVM_BUILD_DIR:-$SRC/build}
-VERIFY=$BLD/verify/cvm-verify
-GEN=$BLD/bench/cvm-bench-gen
-FAKE=$SRC/testdata/fake-cvm/fake-cvm
+. "$(dirname "$0")/lib.bash"
 ART=$BLD/artefacts
-T="timeout 120"
-
-for x in "$VERIFY" "$GEN" "$FAKE"; do
-    if [ ! -x "$x" ]; then echo "SKIP: $x not built/present"; exit 0; fi
-done
-
-D=$(mktemp -d /tmp/cvh.XXXXXX)
+e2e_need "$VERIFY" "$GEN" "$FAKE"
+e2e_tmpdir cvh
 trap 'rm -rf "$D"' EXIT
-fails=0
-pass() { echo "ok   - $*"; }
-fail() { echo "FAIL - $*"; fails=$((fails + 1)); }
-check() { local what=$1; shift; if "$@"; then pass "$what"; else fail "$what"; fi; }
 
 export FAKE_CVM_KEY_CACHE=$D/keys
 $T "$FAKE" gen-pki "$D/pki" --product milan --seed html >/dev/null 2>"$D/pki.log" ||

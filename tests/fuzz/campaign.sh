@@ -9,6 +9,10 @@
 # and the script prints the table at the end. Exit 1 when any target
 # crashed, leaked, timed out or hit an invariant (artifacts under
 # WORK/artifacts/<target>, log under WORK/logs/<target>.campaign.log).
+# A target too slow for RUNS in one sitting (verify: ~300 exec/s) can run
+# in several: CVM_FUZZ_MAX_TIME=S ends each invocation cleanly after S
+# seconds, with its line in the ledger, and the next one resumes from the
+# corpus; the closing table totals every target's clean invocations.
 # Env: CVM_FUZZ_BUILD, CVM_FUZZ_WORK as run.sh; CVM_FUZZ_NICE (default 10);
 # CVM_FUZZ_TIMEOUT, libFuzzer's per-input limit in wall seconds (default 10:
 # on a machine busy with other work, raise it, or a descheduled process
@@ -50,7 +54,7 @@ one() {
   local s0 rc=0
   s0=$(date +%s)
   nice -n "${CVM_FUZZ_NICE:-10}" "$bin" -runs="$runs" -max_len="$(max_len "$t")" -timeout="${CVM_FUZZ_TIMEOUT:-10}" \
-    -rss_limit_mb=2048 -print_final_stats=1 -artifact_prefix="$art/" "${dict[@]}" \
+    -rss_limit_mb=2048 ${CVM_FUZZ_MAX_TIME:+-max_total_time=$CVM_FUZZ_MAX_TIME} -print_final_stats=1 -artifact_prefix="$art/" "${dict[@]}" \
     "$corpus" "$work/seeds/$t" >"$log" 2>&1 || rc=$?
   local secs=$(( $(date +%s) - s0 ))
   local execs eps cov ft units
@@ -72,4 +76,7 @@ fail=0
 printf '%s\n' "${targets[@]}" | xargs -P "$lanes" -I{} bash -c 'one "$@"' _ {} || fail=1
 echo "== $work/campaign.tsv (commit target executions exec/s seconds exit corpus cov ft)"
 column -t "$work/campaign.tsv" 2>/dev/null || cat "$work/campaign.tsv"
+echo "== per target, the clean invocations (exit 0) summed: target invocations executions [commits]"
+awk -F'\t' '$6 == 0 && $3 ~ /^[0-9]+$/ { n[$2]++; x[$2] += $3; if (index(c[$2], $1) == 0) c[$2] = c[$2] " " $1 }
+  END { for (t in n) printf "%-12s %3d %12d [%s ]\n", t, n[t], x[t], c[t] }' "$work/campaign.tsv" | sort
 exit $fail
