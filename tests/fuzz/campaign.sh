@@ -12,7 +12,9 @@
 # A target too slow for RUNS in one sitting (verify: ~300 exec/s) can run
 # in several: CVM_FUZZ_MAX_TIME=S ends each invocation cleanly after S
 # seconds, with its line in the ledger, and the next one resumes from the
-# corpus; the closing table totals every target's clean invocations.
+# corpus; the closing table totals every target's clean invocations: exit 0
+# (done) or 72 (libFuzzer's exit on SIGINT/SIGTERM: stopped by the operator,
+# after its final stats; a finding exits 1, 70 or 77 instead).
 # Env: CVM_FUZZ_BUILD, CVM_FUZZ_WORK as run.sh; CVM_FUZZ_NICE (default 10);
 # CVM_FUZZ_TIMEOUT, libFuzzer's per-input limit in wall seconds (default 10:
 # on a machine busy with other work, raise it, or a descheduled process
@@ -76,7 +78,7 @@ fail=0
 printf '%s\n' "${targets[@]}" | xargs -P "$lanes" -I{} bash -c 'one "$@"' _ {} || fail=1
 echo "== $work/campaign.tsv (commit target executions exec/s seconds exit corpus cov ft)"
 column -t "$work/campaign.tsv" 2>/dev/null || cat "$work/campaign.tsv"
-echo "== per target, the clean invocations (exit 0) summed: target invocations executions [commits]"
-awk -F'\t' '$6 == 0 && $3 ~ /^[0-9]+$/ { n[$2]++; x[$2] += $3; if (index(c[$2], $1) == 0) c[$2] = c[$2] " " $1 }
+echo "== per target, the clean invocations (exit 0 or 72) summed: target invocations executions [commits]"
+awk -F'\t' '($6 == 0 || $6 == 72) && $3 ~ /^[0-9]+$/ { n[$2]++; x[$2] += $3; if (index(c[$2], $1) == 0) c[$2] = c[$2] " " $1 }
   END { for (t in n) printf "%-12s %3d %12d [%s ]\n", t, n[t], x[t], c[t] }' "$work/campaign.tsv" | sort
 exit $fail
